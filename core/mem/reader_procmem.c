@@ -13,34 +13,26 @@
 
 static int pread_full(struct proc_reader *r, uint64_t addr, void *buf, size_t len)
 {
-    unsigned char *p = buf;
-    uint64_t at = addr;
-    size_t left = len;
+    ssize_t n;
 
     if (addr + len < addr)
         return proc_reader_read_error(r, addr, len, EFAULT);
-    /* A positive short count means the next page failed; asking again for
-     * the rest turns that into a proper error (EIO). */
-    while (left > 0) {
-        ssize_t n;
+    for (;;) {
         r->syscalls++;
-        n = pread(r->fd, p, left, (off_t)at);
-        if (n > 0) {
-            p += n;
-            at += (uint64_t)n;
-            left -= (size_t)n;
-            continue;
-        }
-        if (n == 0) {
-            /* The kernel reports end of file once the address space is
-             * gone: the target exited. */
-            return proc_reader_read_error(r, addr, len, ESRCH);
-        }
-        if (errno == EINTR)
-            continue;
-        return proc_reader_read_error(r, addr, len, errno);
+        n = pread(r->fd, buf, len, (off_t)addr);
+        if (n >= 0 || errno != EINTR)
+            break;
     }
-    return 0;
+    if ((size_t)n == len)
+        return 0;
+    /* The kernel copies page by page and stops at the first page it
+     * cannot read, so a positive short count means unmapped memory. */
+    if (n > 0)
+        return proc_reader_short_read(r, addr, len, (size_t)n);
+    /* End of file: the target's address space is gone, it exited. */
+    if (n == 0)
+        return proc_reader_read_error(r, addr, len, ESRCH);
+    return proc_reader_read_error(r, addr, len, errno);
 }
 
 static int procmem_read(struct mem_reader *base, uint64_t addr, void *buf, size_t len)

@@ -54,9 +54,15 @@ int settings_set_plugin_opt(struct settings *s, const char *plugin, const char *
         free_opt(&fresh);
         return ERR_NOMEM;
     }
-    /* A later source replaces an earlier value for the same key. */
+    /* The same key again: the later layer wins (see enum setting_source). */
     for (i = 0; i < s->n_plugin_opts; i++) {
         if (strcmp(s->plugin_opts[i].plugin, plugin) == 0 && strcmp(s->plugin_opts[i].key, key) == 0) {
+            /* A value from an earlier layer never replaces a later one, so
+             * files may be read after the command line was parsed. */
+            if (s->plugin_opts[i].source > src) {
+                free_opt(&fresh);
+                return 0;
+            }
             free_opt(&s->plugin_opts[i]);
             s->plugin_opts[i] = fresh;
             return 0;

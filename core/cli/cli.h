@@ -1,0 +1,70 @@
+/* The command-line front end: `tachyon run|attach|plugins|config`. */
+#ifndef CORE_CLI_CLI_H
+#define CORE_CLI_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "../config/settings.h"
+#include "../plugin/registry.h"
+
+enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG };
+
+/* Exit statuses, as upstream: 2 for usage errors, 1 for everything else. */
+#define EXIT_USAGE 2
+#define EXIT_FAIL 1
+
+struct cli_opts {
+    enum cli_command command;
+    struct settings s;
+
+    /* Flags the option rules need to know were given explicitly. */
+    int module;                  /* run -m */
+    int live;
+    int subprocesses;
+    int blocking;
+    int browser;
+    const char *format_flag;     /* the --pstats/--collapsed/... alias given, for messages */
+    const char *sort;            /* pstats --sort, NULL when not given */
+    long limit;                  /* pstats --limit, -1 when not given */
+    int no_summary;
+    int mode_given;
+
+    const char *config_file;     /* --config */
+    const char **plugin_paths;   /* --plugin PATH (repeatable) */
+    size_t n_plugin_paths;
+
+    /* run: the script or module and its arguments; attach: the PID. */
+    char **target_argv;
+    int target_argc;
+    pid_t pid;
+};
+
+/* Parse argv (after the subcommand word) into o. Returns 0, or ERR_USAGE
+ * with the message already printed together with the usage line. */
+int cli_parse(struct cli_opts *o, enum cli_command cmd, int argc, char **argv);
+void cli_opts_free(struct cli_opts *o);
+
+/* The option restrictions of the spec (async-aware, live, gecko, opcodes,
+ * pstats-only options). fmt_flags are the selected format's
+ * TACHYON_FORMAT_* flags. Prints the error with the usage line. */
+int cli_validate(const struct cli_opts *o, unsigned fmt_flags);
+
+/* Print "usage: ..." and "tachyon CMD: error: MSG" to stderr; returns ERR_USAGE. */
+int cli_usage_error(enum cli_command cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_print_usage(FILE *out, enum cli_command cmd);
+void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registry *reg);
+const char *cli_command_name(enum cli_command cmd);
+
+/* Discover plugins honouring --plugin, configuration and the environment. */
+int cli_discover(const struct cli_opts *o, struct plugin_registry *reg);
+
+/* Profile pid (our own child when is_child) with the selected plugin;
+ * returns the process exit status. */
+int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid, int is_child);
+
+/* `tachyon run`: check the target, start it, profile it. Returns the exit status. */
+int cli_run(struct cli_opts *o, const struct plugin_registry *reg);
+
+#endif

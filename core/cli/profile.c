@@ -1,0 +1,334 @@
+/* One profiling session, shared by `run` and `attach`: find the runtime,
+ * open the reader and decoder, create the selected plugin, run the
+ * sampling loop, print the summary and have the plugin write its output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "../intern/intern.h"
+#include "../mem/reader.h"
+#include "../plugin/session.h"
+#include "../proc/process.h"
+#include "../python/python.h"
+#include "../sampler/clock.h"
+#include "../sampler/sampler.h"
+#include "../sampler/signals.h"
+#include "cli.h"
+#include "profile_priv.h"
+
+#define STARTUP_TIMEOUT_NS (30ull * 1000000000ull)
+#define TERMINATE_GRACE_NS (2ull * 1000000000ull)
+
+struct profile {
+    struct py_image img;
+    struct mem_reader *reader;
+    struct interner *interner;
+    struct py_target *target;
+    struct plugin_session *plugin;
+    tachyon_session session;
+    tachyon_stats stats;
+    char *output_path;
+    char command_line[1024];
+    char source_root[64];
+};
+
+static int child_exited(pid_t pid, int *status)
+{
+    pid_t r = waitpid(pid, status, WNOHANG);
+    return r == pid;
+}
+
+/* Wait until pid runs CPython (a launcher such as a pyenv shim execs the
+ * real interpreter under the same PID) and the runtime is found. */
+static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_status, int *reaped)
+{
+    uint64_t deadline = clock_now_ns() + STARTUP_TIMEOUT_NS;
+    int rc;
+
+    for (;;) {
+        rc = proc_find_python(pid, &p->img);
+        if (rc == 0 || !is_child || (rc != ERR_NOTPYTHON && rc != ERR_NOPROC && rc != ERR_READ))
+            return rc;
+        if (child_exited(pid, child_status)) {
+            *reaped = 1;
+            return ERR_NOPROC;
+        }
+        if (signals_stop_requested())
+            return ERR_INTERRUPTED;
+        if (clock_now_ns() > deadline)
+            return diag_set(ERR_NOTPYTHON, "process %d did not start a Python interpreter within 30 seconds",
+                            (int)pid);
+        clock_sleep_until(clock_now_ns() + 2000000ull);
+    }
+}
+
+struct probe {
+    int frames;
+};
+
+static int probe_cb(void *ctx, const struct py_thread_sample *s)
+{
+    struct probe *pr = ctx;
+    if (s->depth > 0)
+        pr->frames = 1;
+    return 0;
+}
+
+/* A freshly started interpreter has a runtime before it runs any Python
+ * code; start the clock only once a thread has a frame, so the profile
+ * starts with the target's own code. */
+static int wait_until_running(struct profile *p, pid_t pid, int *child_status, int *reaped)
+{
+    uint64_t deadline = clock_now_ns() + STARTUP_TIMEOUT_NS;
+    struct py_sample_opts o = { 0 };
+    struct probe pr;
+    int rc;
+
+    for (;;) {
+        pr.frames = 0;
+        rc = py_target_sample(p->target, &o, probe_cb, &pr);
+        if (rc == 0 && pr.frames)
+            return 0;
+        if (rc == ERR_NOPROC || child_exited(pid, child_status)) {
+            *reaped = rc != ERR_NOPROC || *reaped;
+            return ERR_NOPROC;
+        }
+        if (signals_stop_requested())
+            return ERR_INTERRUPTED;
+        if (clock_now_ns() > deadline)
+            return diag_set(ERR_NOTREADY, "the Python interpreter in process %d did not start running code within 30 seconds",
+                            (int)pid);
+        clock_sleep_until(clock_now_ns() + 200000ull);
+    }
+}
+
+static void read_command_line(pid_t pid, char *buf, size_t len)
+{
+    char path[64];
+    ssize_t n;
+    int fd;
+    size_t i;
+
+    buf[0] = '\0';
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    for (i = 0; i + 1 < (size_t)n; i++)
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+}
+
+static int sink_deliver(void *ctx, const tachyon_sample *s)
+{
+    return plugin_session_sample(ctx, s);
+}
+
+static int sink_tick(void *ctx, uint64_t now_ns)
+{
+    return plugin_session_tick(ctx, now_ns);
+}
+
+static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
+{
+    return py_target_sample(ctx, o, cb, cb_ctx);
+}
+
+/* Stop a child we started that is still running when profiling ends. */
+static void stop_child(pid_t pid, int *status, int *reaped)
+{
+    uint64_t deadline;
+    if (*reaped)
+        return;
+    kill(pid, SIGTERM);
+    deadline = clock_now_ns() + TERMINATE_GRACE_NS;
+    while (clock_now_ns() < deadline) {
+        if (child_exited(pid, status)) {
+            *reaped = 1;
+            return;
+        }
+        clock_sleep_until(clock_now_ns() + 10000000ull);
+    }
+    kill(pid, SIGKILL);
+    if (waitpid(pid, status, 0) == pid)
+        *reaped = 1;
+}
+
+static void release(struct profile *p)
+{
+    if (p->plugin)
+        plugin_session_destroy(p->plugin);
+    if (p->target)
+        py_target_close(p->target);
+    if (p->reader)
+        mem_reader_close(p->reader);
+    if (p->interner)
+        interner_destroy(p->interner);
+    free(p->output_path);
+}
+
+static int exit_status_of(int status)
+{
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return EXIT_FAIL;
+}
+
+static void print_no_samples(const struct cli_opts *o)
+{
+    fprintf(stderr, "No samples were collected.\n");
+    if (o->s.mode == TACHYON_MODE_CPU)
+        fprintf(stderr, "In CPU mode only threads running on a CPU are sampled: the target may have been "
+                        "idle or waiting the whole time. Try --mode=wall.\n");
+    else if (o->s.mode == TACHYON_MODE_GIL)
+        fprintf(stderr, "In GIL mode only the thread holding the GIL is sampled. Try --mode=wall.\n");
+    else if (o->s.mode == TACHYON_MODE_EXCEPTION)
+        fprintf(stderr, "In exception mode only threads handling an exception are sampled. Try --mode=wall.\n");
+}
+
+int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid, int is_child)
+{
+    struct profile p;
+    struct plugin_session_config pc;
+    struct sampler_config sc;
+    struct sampler_result res;
+    tachyon_finish_info fin;
+    const struct plugin_entry *entry;
+    const tachyon_format *fmt = NULL;
+    int rc, status = 0, reaped = 0, exit_code = EXIT_FAIL;
+    FILE *summary_out = stdout;
+
+    memset(&p, 0, sizeof p);
+    memset(&res, 0, sizeof res);
+    entry = registry_find_format(reg, o->s.format, &fmt);
+    if (!entry) {
+        fprintf(stderr, "Error: no installed plugin provides the format '%s'\n", o->s.format);
+        goto out;
+    }
+
+    rc = find_runtime(&p, pid, is_child, &status, &reaped);
+    if (rc == ERR_NOPROC && reaped) {
+        /* The target ended before it ever ran Python code (a usage error
+         * of the script itself, usually): its own output says why. */
+        exit_code = exit_status_of(status);
+        print_no_samples(o);
+        goto out;
+    }
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+    rc = mem_reader_open_process(pid, MEM_BACKEND_AUTO, &p.reader);
+    if (!rc)
+        rc = interner_create(&p.interner);
+    if (!rc)
+        rc = py_target_open(p.reader, &p.img, p.interner, &p.target);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+    rc = wait_until_running(&p, pid, &status, &reaped);
+    if (rc == ERR_NOPROC && is_child) {
+        exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;
+        print_no_samples(o);
+        goto out;
+    }
+    if (rc && rc != ERR_INTERRUPTED) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+
+    rc = profile_output_path(o, fmt, pid, &p.output_path);
+    if (rc)
+        goto out;
+    read_command_line(pid, p.command_line, sizeof p.command_line);
+    snprintf(p.source_root, sizeof p.source_root, "/proc/%d/root", (int)pid);
+    profile_fill_session(o, &p.session, pid, py_target_hexversion(p.target), py_target_version(p.target),
+                         p.output_path, p.command_line);
+    p.stats.struct_size = sizeof p.stats;
+
+    memset(&pc, 0, sizeof pc);
+    pc.entry = entry;
+    pc.format = fmt;
+    pc.session = &p.session;
+    pc.interner = p.interner;
+    pc.settings = &o->s;
+    pc.stats = &p.stats;
+    pc.source_root = p.source_root;
+    rc = plugin_session_create(&pc, &p.plugin);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        exit_code = rc == ERR_USAGE ? EXIT_USAGE : EXIT_FAIL;
+        goto out;
+    }
+
+    memset(&sc, 0, sizeof sc);
+    sc.interval_ns = o->s.interval_us * 1000ull;
+    sc.duration_ns = (uint64_t)(o->s.duration_s * 1e9);
+    sc.mode = o->s.mode;
+    sc.opts.all_threads = o->s.all_threads;
+    sc.opts.gc = o->s.gc;
+    sc.opts.native = o->s.native;
+    sc.opts.opcodes = o->s.opcodes;
+    sc.opts.thread_status = 1;
+    sc.realtime_stats = o->s.realtime_stats;
+    sc.pid = pid;
+    sc.is_child = is_child;
+    /* Data written to standard output must not be mixed with our report. */
+    if (!p.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
+        summary_out = stderr;
+    sc.stats_out = summary_out;
+    {
+        struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };
+        p.session.start_time_unix_ns = clock_realtime_ns();
+        rc = sampler_run(&sc, source_sample, p.target, &sink, &p.stats, &res);
+    }
+    if (res.child_reaped) {
+        reaped = 1;
+        status = res.child_status;
+    }
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+    if (!(fmt->flags & TACHYON_FORMAT_INTERACTIVE))
+        sampler_print_summary(summary_out, &p.stats, sc.interval_ns, res.interrupted);
+    fflush(summary_out);
+    if (p.stats.samples == 0)
+        print_no_samples(o);
+
+    memset(&fin, 0, sizeof fin);
+    fin.struct_size = sizeof fin;
+    fin.interrupted = (uint32_t)res.interrupted;
+    fin.target_exited = (uint32_t)res.target_exited;
+    fin.stats = &p.stats;
+    rc = plugin_session_finish(p.plugin, &fin);
+    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path)
+        fprintf(stderr, "Profile written to %s\n", p.output_path);
+
+    if (plugin_session_failed(p.plugin) || rc) {
+        exit_code = EXIT_FAIL;
+    } else if (is_child && reaped && !res.interrupted) {
+        exit_code = exit_status_of(status);
+    } else {
+        exit_code = 0;
+    }
+out:
+    if (is_child)
+        stop_child(pid, &status, &reaped);
+    release(&p);
+    return exit_code;
+}

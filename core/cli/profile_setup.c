@@ -1,0 +1,105 @@
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../common/err.h"
+#include "profile_priv.h"
+
+/* Replace every "{pid}" in pattern. */
+static int expand_pid(const char *pattern, pid_t pid, char **out)
+{
+    char pidbuf[24], *res, *w;
+    size_t plen, count = 0;
+    const char *r;
+
+    plen = (size_t)snprintf(pidbuf, sizeof pidbuf, "%d", (int)pid);
+    for (r = pattern; (r = strstr(r, "{pid}")) != NULL; r += 5)
+        count++;
+    res = malloc(strlen(pattern) + count * plen + 1);
+    if (!res)
+        return ERR_NOMEM;
+    w = res;
+    for (r = pattern; *r;) {
+        if (strncmp(r, "{pid}", 5) == 0) {
+            memcpy(w, pidbuf, plen);
+            w += plen;
+            r += 5;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    *out = res;
+    return 0;
+}
+
+static int join_path(const char *dir, const char *name, char **out)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    int slash = dl && dir[dl - 1] != '/';
+    char *res = malloc(dl + (size_t)slash + nl + 1);
+    if (!res)
+        return ERR_NOMEM;
+    memcpy(res, dir, dl);
+    if (slash)
+        res[dl] = '/';
+    memcpy(res + dl + (size_t)slash, name, nl + 1);
+    *out = res;
+    return 0;
+}
+
+int profile_output_path(const struct cli_opts *o, const tachyon_format *fmt, pid_t pid, char **out)
+{
+    const char *def = fmt->default_output;
+    struct stat st;
+    char *name = NULL;
+    int rc = 0;
+
+    *out = NULL;
+    if (o->s.output && strcmp(o->s.output, "-") == 0)
+        return 0;
+    if (o->s.output) {
+        if (!(fmt->flags & TACHYON_FORMAT_DIRECTORY) && def && stat(o->s.output, &st) == 0 &&
+            S_ISDIR(st.st_mode)) {
+            rc = expand_pid(def, pid, &name);
+            if (!rc)
+                rc = join_path(o->s.output, name, out);
+            free(name);
+            return rc;
+        }
+        *out = strdup(o->s.output);
+        return *out ? 0 : ERR_NOMEM;
+    }
+    if ((fmt->flags & TACHYON_FORMAT_STDOUT) || !def || !*def)
+        return 0;
+    return expand_pid(def, pid, out);
+}
+
+void profile_fill_session(const struct cli_opts *o, tachyon_session *s, pid_t pid, uint32_t hexversion,
+                          const char *version, const char *output_path, const char *command_line)
+{
+    memset(s, 0, sizeof *s);
+    s->struct_size = sizeof *s;
+    s->mode = (uint32_t)o->s.mode;
+    s->pid = pid;
+    s->python_hexversion = hexversion;
+    s->python_version = version;
+    s->interval_us = o->s.interval_us;
+    s->format = o->s.format;
+    s->output_path = output_path;
+    s->command_line = command_line;
+    if (o->s.all_threads)
+        s->flags |= TACHYON_SESSION_ALL_THREADS;
+    if (o->s.native)
+        s->flags |= TACHYON_SESSION_NATIVE;
+    if (o->s.gc)
+        s->flags |= TACHYON_SESSION_GC;
+    if (o->s.opcodes)
+        s->flags |= TACHYON_SESSION_OPCODES;
+    if (o->s.async_aware)
+        s->flags |= TACHYON_SESSION_ASYNC_AWARE;
+    if (o->s.async_all)
+        s->flags |= TACHYON_SESSION_ASYNC_ALL;
+    if (o->live)
+        s->flags |= TACHYON_SESSION_LIVE;
+}

@@ -1,0 +1,86 @@
+/* Option restrictions, with upstream's wording, checked once the selected
+ * format (and so its flags) is known. */
+#include <stdio.h>
+#include <string.h>
+
+#include <tachyon/plugin.h>
+
+#include "../common/err.h"
+#include "cli.h"
+
+/* "--sort, --limit" for the pstats-only options that were given. */
+static size_t pstats_only_given(const struct cli_opts *o, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    if (o->sort)
+        n += (size_t)snprintf(buf + n, len - n, "%s--sort", n ? ", " : "");
+    if (o->limit >= 0 && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s--limit", n ? ", " : "");
+    if (o->no_summary && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s--no-summary", n ? ", " : "");
+    return n;
+}
+
+static const char *mode_name(int mode)
+{
+    switch (mode) {
+    case TACHYON_MODE_CPU: return "cpu";
+    case TACHYON_MODE_GIL: return "gil";
+    case TACHYON_MODE_EXCEPTION: return "exception";
+    default: return "wall";
+    }
+}
+
+int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
+{
+    enum cli_command cmd = o->command;
+    const char *format = o->s.format ? o->s.format : "pstats";
+    char buf[256];
+    size_t n = 0;
+
+    if (o->subprocesses && o->live)
+        return cli_usage_error(cmd, "--subprocesses is incompatible with --live mode.");
+
+    if (o->s.async_aware) {
+        buf[0] = '\0';
+        if (o->s.native)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--native", n ? ", " : "");
+        if (!o->s.gc)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--no-gc", n ? ", " : "");
+        if (o->s.mode != TACHYON_MODE_WALL)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--mode=%s", n ? ", " : "", mode_name(o->s.mode));
+        if (o->s.all_threads)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--all-threads", n ? ", " : "");
+        if (n)
+            return cli_usage_error(cmd,
+                                   "Options %s are incompatible with --async-aware. Async-aware profiling "
+                                   "uses task-based stack reconstruction.", buf);
+    }
+    if (o->s.async_all && !o->s.async_aware)
+        return cli_usage_error(cmd, "--async-mode requires --async-aware to be enabled.");
+
+    if (o->live) {
+        if (o->format_flag && strcmp(format, "pstats") != 0)
+            return cli_usage_error(cmd, "--live is incompatible with %s. Live mode uses a TUI interface.",
+                                   strcmp(o->format_flag, "--format") == 0 ? "--format" : o->format_flag);
+        if (pstats_only_given(o, buf, sizeof buf))
+            return cli_usage_error(cmd,
+                                   "Options %s are incompatible with --live. Live mode uses a TUI interface "
+                                   "with its own controls.", buf);
+        return 0;
+    }
+
+    if ((fmt_flags & TACHYON_FORMAT_NO_MODE) && o->s.mode != TACHYON_MODE_WALL)
+        return cli_usage_error(cmd,
+                               "--mode option is incompatible with --%s. Gecko format automatically includes "
+                               "both GIL-holding and CPU status analysis.", format);
+
+    if (o->s.opcodes && !(fmt_flags & TACHYON_FORMAT_OPCODES))
+        return cli_usage_error(cmd, "--opcodes is only compatible with --live, --gecko, --flamegraph, "
+                                    "--heatmap, --binary.");
+
+    if (strcmp(format, "pstats") != 0 && pstats_only_given(o, buf, sizeof buf))
+        return cli_usage_error(cmd, "Options %s are only valid with --pstats, not --%s", buf, format);
+    return 0;
+}

@@ -1,0 +1,133 @@
+/* `tachyon run`: check that the script or module exists, start it under
+ * the chosen interpreter with stdio passed through, and profile it from
+ * the moment the interpreter runs Python code. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/err.h"
+#include "cli.h"
+
+/* A module is checked with the target interpreter itself, the way
+ * upstream checks it (importlib.util.find_spec with the current
+ * directory on sys.path), because only that interpreter knows its path. */
+static const char module_probe[] =
+    "import importlib.util, sys\n"
+    "sys.path.insert(0, '')\n"
+    "try:\n"
+    "    found = importlib.util.find_spec(sys.argv[1]) is not None\n"
+    "except Exception:\n"
+    "    found = False\n"
+    "sys.exit(0 if found else 3)\n";
+
+/* Start argv with stdio inherited. An exec failure travels back through a
+ * close-on-exec pipe so the parent can report it instead of a bare exit. */
+static int spawn(char *const argv[], int quiet, pid_t *pid_out)
+{
+    int pipefd[2], err = 0, rc = 0;
+    ssize_t n;
+    pid_t pid;
+
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return diag_set(ERR_IO, "cannot create a pipe: %s", strerror(errno));
+    pid = fork();
+    if (pid < 0) {
+        rc = diag_set(ERR_IO, "cannot start %s: %s", argv[0], strerror(errno));
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return rc;
+    }
+    if (pid == 0) {
+        close(pipefd[0]);
+        if (quiet) {
+            int devnull = open("/dev/null", O_RDWR);
+            if (devnull >= 0) {
+                dup2(devnull, 1);
+                dup2(devnull, 2);
+            }
+        }
+        execvp(argv[0], argv);
+        err = errno;
+        if (write(pipefd[1], &err, sizeof err) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    do
+        n = read(pipefd[0], &err, sizeof err);
+    while (n < 0 && errno == EINTR);
+    close(pipefd[0]);
+    if (n == (ssize_t)sizeof err) {
+        waitpid(pid, NULL, 0);
+        return diag_set(ERR_IO, "cannot run %s: %s", argv[0], strerror(err));
+    }
+    *pid_out = pid;
+    return 0;
+}
+
+static int module_exists(const char *python, const char *module, int *exists)
+{
+    char *argv[] = { (char *)python, (char *)"-c", (char *)module_probe, (char *)module, NULL };
+    pid_t pid;
+    int status, rc;
+
+    rc = spawn(argv, 1, &pid);
+    if (rc)
+        return rc;
+    if (waitpid(pid, &status, 0) != pid)
+        return diag_set(ERR_IO, "cannot check module %s: %s", module, strerror(errno));
+    *exists = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 3)
+        return diag_set(ERR_IO, "cannot check module %s with %s (exit status %d)", module, python,
+                        WEXITSTATUS(status));
+    return 0;
+}
+
+int cli_run(struct cli_opts *o, const struct plugin_registry *reg)
+{
+    const char *python = o->s.python ? o->s.python : "python3";
+    const char *target = o->target_argv[0];
+    char **argv = NULL;
+    struct stat st;
+    int i, n = 0, rc, exists = 0, exit_code = EXIT_FAIL;
+    pid_t pid;
+
+    if (o->module) {
+        rc = module_exists(python, target, &exists);
+        if (rc) {
+            fprintf(stderr, "Error: %s\n", diag_message());
+            goto out;
+        }
+        if (!exists) {
+            fprintf(stderr, "Error: Module '%s' not found.\n", target);
+            goto out;
+        }
+    } else if (stat(target, &st) != 0) {
+        fprintf(stderr, "Error: Script '%s' not found.\n", target);
+        goto out;
+    }
+
+    argv = calloc((size_t)o->target_argc + 3, sizeof *argv);
+    if (!argv)
+        goto out;
+    argv[n++] = (char *)python;
+    if (o->module)
+        argv[n++] = (char *)"-m";
+    for (i = 0; i < o->target_argc; i++)
+        argv[n++] = o->target_argv[i];
+    argv[n] = NULL;
+
+    rc = spawn(argv, 0, &pid);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+    exit_code = cli_profile(o, reg, pid, 1);
+out:
+    free(argv);
+    return exit_code;
+}

@@ -145,10 +145,13 @@ static int load_headers(struct elf_file *e)
         e->shnum = (size_t)shnum;
         if ((rc = read_at(e, eh.e_shoff, e->shdrs, shnum * sizeof *e->shdrs)))
             return rc;
-        /* Without section names sections simply cannot be found by name;
-         * symbols still can. */
-        if (shstrndx < shnum && e->shdrs[shstrndx].sh_type == SHT_STRTAB) {
-            const Elf64_Shdr *ss = &e->shdrs[shstrndx];
+        /* A file may legitimately have no section names (SHN_UNDEF);
+         * then sections cannot be found by name but symbols still can. */
+        if (shstrndx != SHN_UNDEF) {
+            const Elf64_Shdr *ss;
+            if (shstrndx >= shnum || e->shdrs[shstrndx].sh_type != SHT_STRTAB)
+                return corrupt(e, "bad section name table index");
+            ss = &e->shdrs[shstrndx];
             if ((rc = read_strings(e, ss->sh_offset, ss->sh_size, &e->shstr)))
                 return rc;
             e->shstr_size = ss->sh_size;

@@ -12,6 +12,7 @@
 #define CORE_PLUGIN_REGISTRY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <tachyon/plugin.h>
 
@@ -26,6 +27,10 @@ struct plugin_entry {
 struct plugin_registry {
     struct plugin_entry *entries;
     size_t count;
+    /* Locations skipped as a whole, with why (e.g. TACHYON_PLUGIN_PATH in
+     * secure-execution mode), for `tachyon plugins`. */
+    char **notes;
+    size_t n_notes;
 };
 
 struct discovery_opts {
@@ -33,6 +38,8 @@ struct discovery_opts {
     size_t n_explicit;
     const char *config_path;             /* colon-separated, may be NULL */
     int use_environment;                 /* honour TACHYON_PLUGIN_PATH */
+    int skip_builtin_dirs;               /* only explicit, environment and config
+                                          * locations (tests, the feed tool) */
 };
 
 int registry_discover(const struct discovery_opts *o, struct plugin_registry *reg);
@@ -41,5 +48,9 @@ void registry_free(struct plugin_registry *reg);
 const struct plugin_entry *registry_find_format(const struct plugin_registry *reg,
                                                 const char *format,
                                                 const tachyon_format **fmt);
+
+/* Write the `tachyon plugins` listing: accepted plugins with their formats
+ * and options, then rejected files with reasons, shadowed ones, and notes. */
+void registry_print(const struct plugin_registry *reg, FILE *fp);
 
 #endif

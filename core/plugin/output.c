@@ -1,0 +1,188 @@
+/* Atomic plugin outputs: a report is written to a temporary file in the
+ * destination's directory and renamed over the destination only when the
+ * plugin commits it, so readers never see half a file and an aborted run
+ * leaves any previous report intact. */
+#include "session_private.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+
+struct tachyon_output {
+    struct plugin_session *owner;
+    struct tachyon_output *next;
+    FILE *fp;
+    int is_stdout;
+    int error;         /* a write failed: commit must fail too */
+    char *dest;
+    char *tmp;
+};
+
+static void unlink_output(struct tachyon_output *o)
+{
+    struct tachyon_output **pp = &o->owner->outputs;
+    while (*pp && *pp != o)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = o->next;
+}
+
+static void free_output(struct tachyon_output *o)
+{
+    free(o->dest);
+    free(o->tmp);
+    free(o);
+}
+
+static int open_file(struct tachyon_output *o, const char *path)
+{
+    static const char suffix[] = ".tmp.XXXXXX";
+    size_t n = strlen(path);
+    mode_t mask;
+    int fd;
+
+    o->dest = strdup(path);
+    o->tmp = malloc(n + sizeof suffix);
+    if (!o->dest || !o->tmp)
+        return TACHYON_ERR_NOMEM;
+    memcpy(o->tmp, path, n);
+    memcpy(o->tmp + n, suffix, sizeof suffix);
+    fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        host_logf(o->owner, TACHYON_LOG_ERROR, "cannot create %s: %s", o->tmp, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        return TACHYON_ERR_IO;
+    }
+    /* mkstemp creates 0600; a report gets the usual permissions. */
+    mask = umask(0);
+    umask(mask);
+    /* A failure is not fatal: the report is merely more private. */
+    (void)fchmod(fd, 0666 & ~mask);
+    o->fp = fdopen(fd, "w");
+    if (!o->fp) {
+        close(fd);
+        unlink(o->tmp);
+        return TACHYON_ERR_NOMEM;
+    }
+    return 0;
+}
+
+int host_output_open(const tachyon_host *host, const char *path, tachyon_output **out)
+{
+    struct plugin_session *s = (struct plugin_session *)host->host_data;
+    struct tachyon_output *o;
+    int rc;
+
+    if (!out)
+        return TACHYON_ERR_INVALID;
+    *out = NULL;
+    if (!path)
+        path = s->session_copy.output_path;
+    o = calloc(1, sizeof *o);
+    if (!o)
+        return TACHYON_ERR_NOMEM;
+    o->owner = s;
+    if (!path || strcmp(path, TACHYON_OUTPUT_STDOUT) == 0) {
+        o->is_stdout = 1;
+        o->fp = stdout;
+    } else {
+        rc = open_file(o, path);
+        if (rc < 0) {
+            free_output(o);
+            return rc;
+        }
+    }
+    o->next = s->outputs;
+    s->outputs = o;
+    *out = o;
+    return 0;
+}
+
+int host_output_write(tachyon_output *o, const void *data, size_t len)
+{
+    if (!o)
+        return TACHYON_ERR_INVALID;
+    if (len > 0 && fwrite(data, 1, len, o->fp) != len) {
+        o->error = errno ? errno : EIO;
+        return TACHYON_ERR_IO;
+    }
+    return 0;
+}
+
+int host_output_printf(tachyon_output *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!o)
+        return TACHYON_ERR_INVALID;
+    va_start(ap, fmt);
+    n = vfprintf(o->fp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        o->error = errno ? errno : EIO;
+        return TACHYON_ERR_IO;
+    }
+    return 0;
+}
+
+int host_output_is_terminal(tachyon_output *o)
+{
+    return o && o->is_stdout && isatty(STDOUT_FILENO);
+}
+
+static int commit_file(struct tachyon_output *o)
+{
+    int err = o->error;
+
+    if (fflush(o->fp) != 0 && !err)
+        err = errno;
+    /* The data must be on disk before the rename makes it visible, or a
+     * crash could leave an empty report under the final name. */
+    if (!err && fsync(fileno(o->fp)) != 0)
+        err = errno;
+    if (fclose(o->fp) != 0 && !err)
+        err = errno;
+    o->fp = NULL;
+    if (!err && rename(o->tmp, o->dest) != 0)
+        err = errno;
+    if (err) {
+        host_logf(o->owner, TACHYON_LOG_ERROR, "cannot write %s: %s", o->dest, strerror(err));
+        unlink(o->tmp);
+        return TACHYON_ERR_IO;
+    }
+    return 0;
+}
+
+int host_output_close(tachyon_output *o, int commit)
+{
+    int rc = 0;
+
+    if (!o)
+        return TACHYON_ERR_INVALID;
+    unlink_output(o);
+    if (o->is_stdout) {
+        if (fflush(stdout) != 0 || o->error)
+            rc = TACHYON_ERR_IO;
+    } else if (commit) {
+        rc = commit_file(o);
+    } else {
+        fclose(o->fp);
+        unlink(o->tmp);
+    }
+    free_output(o);
+    return rc;
+}
+
+void host_abort_outputs(struct plugin_session *s)
+{
+    while (s->outputs)
+        host_output_close(s->outputs, 0);
+}

@@ -1,0 +1,144 @@
+/* The plugin session lifecycle: create, sample, tick, finish, destroy, and
+ * the containment of a failing plugin. */
+#include "session_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "plugin/options.h"
+
+/* A callback said no: report it once, and from now on the plugin only gets
+ * destroy(). The rest of the run is unaffected. */
+static int fail(struct plugin_session *s, const char *callback, int code)
+{
+    s->failed = 1;
+    fprintf(stderr, "tachyon: plugin %s: %s() failed with code %d (%s); it gets no further data\n",
+            s->desc->name, callback, code, err_name(code));
+    return diag_set(ERR_PLUGIN, "plugin %s: %s() failed with code %d (%s)", s->desc->name,
+                    callback, code, err_name(code));
+}
+
+int plugin_session_create(const struct plugin_session_config *c, struct plugin_session **out)
+{
+    struct plugin_session *s = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!c || !c->entry || !c->entry->desc || !c->format || !c->session || !c->interner)
+        return diag_set(ERR_INVALID, "plugin session: incomplete configuration");
+    s = calloc(1, sizeof *s);
+    if (!s)
+        return diag_set(ERR_NOMEM, "out of memory creating a plugin session");
+    s->cfg = *c;
+    s->desc = c->entry->desc;
+    s->session_copy = *c->session;
+    s->session_copy.struct_size = sizeof s->session_copy;
+    if (!s->session_copy.format)
+        s->session_copy.format = c->format->name;
+    s->cfg.session = &s->session_copy;
+
+    rc = options_resolve(s->desc, c->settings, &s->opt_values);
+    if (rc < 0)
+        goto fail_free;
+    host_init(s);
+
+    rc = s->desc->create(&s->host, c->format->name, &s->state);
+    if (rc != 0) {
+        rc = fail(s, "create", rc);
+        /* create() failed, so the plugin owes nothing and gets no destroy();
+         * it may still have opened outputs, which must not leak tmp files. */
+        host_abort_outputs(s);
+        goto fail_free;
+    }
+    s->created = 1;
+    *out = s;
+    return 0;
+fail_free:
+    options_free(s->opt_values, s->desc->option_count);
+    free(s);
+    return rc;
+}
+
+int plugin_session_sample(struct plugin_session *s, const tachyon_sample *sample)
+{
+    int rc;
+
+    if (s->failed)
+        return ERR_PLUGIN;
+    if (s->finished)
+        return diag_set(ERR_INVALID, "plugin %s: sample after finish", s->desc->name);
+    rc = s->desc->on_sample(s->state, sample);
+    return rc == 0 ? 0 : fail(s, "on_sample", rc);
+}
+
+int plugin_session_tick(struct plugin_session *s, uint64_t now_ns)
+{
+    uint64_t interval_ns;
+    int rc;
+
+    if (s->failed)
+        return ERR_PLUGIN;
+    if (!s->desc->tick || s->finished)
+        return 0;
+    interval_ns = (uint64_t)s->desc->tick_interval_ms * 1000000u;
+    if (now_ns < s->last_tick_ns + interval_ns)
+        return 0;
+    s->last_tick_ns = now_ns;
+    rc = s->desc->tick(s->state, now_ns);
+    return rc == 0 ? 0 : fail(s, "tick", rc);
+}
+
+int plugin_session_finish(struct plugin_session *s, const tachyon_finish_info *info)
+{
+    tachyon_finish_info fi;
+    int rc;
+
+    if (s->failed)
+        return ERR_PLUGIN;
+    if (s->finished)
+        return diag_set(ERR_INVALID, "plugin %s: finish called twice", s->desc->name);
+    s->finished = 1;
+    memset(&fi, 0, sizeof fi);
+    if (info) {
+        /* Copy only what the caller's struct holds; an unset size means the
+         * caller used this very header. */
+        size_t n = info->struct_size ? info->struct_size : sizeof fi;
+        memcpy(&fi, info, n < sizeof fi ? n : sizeof fi);
+    }
+    fi.struct_size = sizeof fi;
+    if (!fi.stats)
+        fi.stats = s->host.stats(&s->host);
+    rc = s->desc->finish(s->state, &fi);
+    if (rc != 0) {
+        /* Whatever the plugin had open is incomplete; drop it now rather
+         * than at destroy, so no caller sees the temporary files. */
+        host_abort_outputs(s);
+        return fail(s, "finish", rc);
+    }
+    if (s->outputs) {
+        /* An output left open after finish() would never be renamed into
+         * place; treat it as the plugin's bug, not a silent success. */
+        host_logf(s, TACHYON_LOG_ERROR, "finish() left an output open; it was discarded");
+        host_abort_outputs(s);
+        return fail(s, "finish", TACHYON_ERR_GENERIC);
+    }
+    return 0;
+}
+
+int plugin_session_failed(const struct plugin_session *s)
+{
+    return s && s->failed;
+}
+
+void plugin_session_destroy(struct plugin_session *s)
+{
+    if (!s)
+        return;
+    if (s->created)
+        s->desc->destroy(s->state);
+    host_abort_outputs(s);
+    options_free(s->opt_values, s->desc->option_count);
+    free(s);
+}

@@ -1,0 +1,47 @@
+/* One plugin instance driven through a profiling session.
+ *
+ * The sampler creates a session for the selected format, feeds it every
+ * sample the mode filter kept, ticks it from the sampling loop and finally
+ * asks it to finish. The session owns the tachyon_host the plugin sees and
+ * contains plugin failures: a callback that returns non-zero is reported
+ * once, the plugin gets no further calls except destroy, and the caller
+ * learns about it through ERR_PLUGIN / plugin_session_failed() so the run
+ * can end with a non-zero status without losing the other outputs. */
+#ifndef CORE_PLUGIN_SESSION_H
+#define CORE_PLUGIN_SESSION_H
+
+#include <stdint.h>
+
+#include <tachyon/plugin.h>
+
+#include "plugin/registry.h"
+
+struct interner;
+struct settings;
+struct plugin_session;
+
+struct plugin_session_config {
+    const struct plugin_entry *entry; const tachyon_format *format;
+    const tachyon_session *session;        /* filled by the caller */
+    struct interner *interner;             /* core/intern/intern.h */
+    const struct settings *settings;       /* core/config/settings.h: plugin_opts for this plugin */
+    const tachyon_stats *stats;            /* updated in place by the sampler; host->stats returns it */
+    const char *source_root;               /* e.g. "/proc/PID/root"; read_source prefixes it, NULL = none */
+};
+
+/* Validates this plugin's options from settings (ERR_USAGE naming plugin,
+ * key, expected form and origin), then calls the plugin's create().
+ * Boolean option values reach the plugin as "true" or "false" whatever
+ * spelling the user chose (1/0, yes/no, on/off are accepted). */
+int plugin_session_create(const struct plugin_session_config *c, struct plugin_session **out);
+int plugin_session_sample(struct plugin_session *s, const tachyon_sample *sample);
+int plugin_session_tick(struct plugin_session *s, uint64_t now_ns);  /* calls tick at most every tick_interval_ms */
+int plugin_session_finish(struct plugin_session *s, const tachyon_finish_info *info);
+int plugin_session_failed(const struct plugin_session *s);
+void plugin_session_destroy(struct plugin_session *s);
+
+/* Only the option check of plugin_session_create, for `tachyon config`
+ * and tests: 0 or ERR_USAGE with the message in diag. */
+int plugin_session_check_options(const tachyon_plugin *desc, const struct settings *settings);
+
+#endif

@@ -1,0 +1,30 @@
+# Run tachyon_feed with ARGS ('|'-separated) writing to OUT, then check its exit
+# status, its standard error against STDERR_REGEX and, unless OUT_REGEX is
+# NONE, the report's content against OUT_REGEX.
+string(REPLACE "|" ";" ARGS "${ARGS}")
+file(REMOVE "${OUT}")
+execute_process(COMMAND "${FEED}" -o "${OUT}" ${ARGS}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc STREQUAL "${EXPECT_RC}")
+  message(FATAL_ERROR "exit status ${rc}, expected ${EXPECT_RC}\nstderr:\n${err}")
+endif()
+if(NOT err MATCHES "${STDERR_REGEX}")
+  message(FATAL_ERROR "stderr does not match '${STDERR_REGEX}':\n${err}")
+endif()
+if(OUT_REGEX STREQUAL "NONE")
+  if(EXISTS "${OUT}")
+    message(FATAL_ERROR "a failed run left ${OUT} behind")
+  endif()
+else()
+  file(READ "${OUT}" content)
+  if(NOT content MATCHES "${OUT_REGEX}")
+    message(FATAL_ERROR "report does not match '${OUT_REGEX}':\n${content}")
+  endif()
+endif()
+# No temporary file may survive, whatever the outcome.
+get_filename_component(dir "${OUT}" DIRECTORY)
+get_filename_component(base "${OUT}" NAME)
+file(GLOB leftovers "${dir}/${base}.tmp.*")
+if(leftovers)
+  message(FATAL_ERROR "temporary files left behind: ${leftovers}")
+endif()

@@ -1,0 +1,121 @@
+/* The decoder's private state, shared by target.c (open/close), code.c
+ * (code objects to frame ids) and walk.c (one sample). */
+#ifndef CORE_PYTHON_PY_INTERNAL_H
+#define CORE_PYTHON_PY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codecache.h"
+#include "layout.h"
+#include "pystring.h"
+#include "python.h"
+
+#define PY_MAX_INTERPRETERS 64
+#define PY_MAX_THREADS 4096
+#define PY_MAX_CHUNKS 64             /* data-stack chunks copied per thread */
+#define PY_CHUNK_MAX (4u << 20)      /* larger chunks are read frame by frame */
+#define PY_MAX_SPEC_CODES 128        /* code guards read ahead per sample */
+#define PY_MAX_STEPS (2 * PY_MAX_DEPTH + 64)
+#define PY_VISITED_SIZE 8192          /* power of two, above PY_MAX_STEPS and PY_MAX_THREADS */
+
+/* A copy of part of the target's memory. */
+struct py_copy {
+    uint64_t addr;
+    size_t len;
+    uint8_t *data;
+    size_t cap;
+};
+
+/* One thread state seen in this sample. */
+struct py_thr {
+    uint64_t addr;
+    uint64_t interp;
+    uint32_t interp_id;
+    int is_main;
+    int selected;
+    uint64_t thread_id, native_thread_id;
+    uint64_t cframe;          /* 3.11/3.12: the _PyCFrame the frame hangs off */
+    uint64_t frame;           /* current frame */
+    uint64_t chunk, top;      /* data stack: current chunk and top of it */
+    int have_frame;           /* frame is known (cframe resolved) */
+    int have_chunk;           /* copies[index] holds [chunk, top) */
+    size_t raw_start, raw_count;
+};
+
+/* A frame found by the walk, before its code object is decoded. */
+struct py_raw {
+    uint64_t code;
+    uint64_t instr;
+    uint32_t id;              /* filled by the resolve pass */
+    uint8_t owner;
+    uint8_t skip;             /* not shown (incomplete frame) */
+};
+
+/* What the previous sample found, read ahead in one readv by the next. */
+struct py_spec_thread {
+    uint64_t tstate, interp, cframe, chunk;
+    size_t chunk_len;
+};
+
+struct py_target {
+    struct mem_reader *r;
+    struct interner *in;
+    struct py_layout L;
+    uint32_t hexversion;
+    char version[32];
+    uint64_t runtime;
+
+    /* Spans of each struct that get copied: [lo, hi) relative offsets. */
+    uint32_t rt_lo, rt_hi, is_lo, is_hi, ts_lo, ts_hi, fr_hi, co_hi;
+
+    /* Type objects already verified by name. */
+    uint64_t code_type, str_type, bytes_type;
+
+    struct py_code_cache codes;
+    uint32_t sample_no;
+    struct py_buf sbuf;
+
+    /* Per-sample scratch, kept to avoid allocating while sampling. */
+    uint8_t rt_buf[PY_LAYOUT_MAX_HEADER * 4];
+    uint64_t interps[PY_MAX_INTERPRETERS];
+    uint8_t *is_bufs;                 /* PY_MAX_INTERPRETERS spans */
+    size_t n_interps;
+    struct py_thr *thr;
+    uint8_t *ts_bufs;                 /* one span per thread */
+    size_t n_thr, cap_thr;
+    struct py_copy *copies;           /* [0, n_thr): current chunks; then scratch */
+    size_t cap_copies;
+    struct py_raw *raw;
+    size_t n_raw, cap_raw;
+    uint32_t ids[PY_MAX_DEPTH];
+    uint64_t *visited;                /* frame addresses of one walk (hash set) */
+    uint32_t *visited_gen;
+    uint32_t gen;
+    struct mem_span *spans;
+    size_t cap_spans;
+    uint8_t *guard_bufs;              /* PY_MAX_SPEC_CODES code heads */
+    uint64_t guard_addr[PY_MAX_SPEC_CODES];
+
+    struct py_spec_thread *spec;
+    size_t n_spec, n_spec_interps;
+    uint64_t spec_interps[PY_MAX_INTERPRETERS];
+    uint64_t spec_codes[PY_MAX_SPEC_CODES];
+    size_t n_spec_codes;
+};
+
+/* code.c */
+/* Check a code head copied from the target against the cached entry and
+ * mark it checked for this sample when it matches. */
+void py_code_check_guard(struct py_target *t, uint64_t addr, const uint8_t *head);
+/* Batch-check the guards of every code object in raw[from, to) not yet
+ * checked in this sample (one readv). */
+int py_code_check_pending(struct py_target *t, size_t from, size_t to);
+/* The frame id of one raw frame; *skip set for frames that are not shown
+ * (incomplete ones). */
+int py_code_frame_id(struct py_target *t, const struct py_raw *f, uint32_t *id, int *skip);
+
+/* walk.c helpers used by target.c */
+void py_walk_free(struct py_target *t);
+
+#endif

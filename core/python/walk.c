@@ -1,0 +1,582 @@
+/* One sample: thread states, their frame chains, and frame ids.
+ *
+ * The cost of a sample is the number of reads, so the walk is organised
+ * around a read-ahead: the previous sample's interpreter and thread-state
+ * addresses, each selected thread's _PyCFrame and data-stack chunk, and the
+ * heads of the code objects it saw are all fetched in ONE readv. The data
+ * read ahead is only used after checking it still describes the current
+ * state (the runtime's interpreter list and every thread list link the same
+ * addresses, each thread still points at the same cframe and chunk, every
+ * code guard matches); what does not match is read again the slow way. In
+ * steady state a sample is that single readv.
+ *
+ * Frames are resolved from the copy of the chunk; frames elsewhere
+ * (generators, the C-stack entry frames, earlier chunks) are read one by
+ * one, earlier chunks whole on first use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "py_internal.h"
+
+#define VISITED_SIZE PY_VISITED_SIZE
+#define CHUNK_SLACK 2048    /* read-ahead beyond the last top seen */
+
+static uint64_t u64_at(const uint8_t *base, uint32_t off)
+{
+    uint64_t v;
+    memcpy(&v, base + off, sizeof v);
+    return v;
+}
+
+static int copy_reserve(struct py_copy *c, size_t n)
+{
+    uint8_t *p;
+    size_t cap;
+    if (n <= c->cap)
+        return 0;
+    cap = c->cap ? c->cap : 4096;
+    while (cap < n)
+        cap *= 2;
+    p = realloc(c->data, cap);
+    if (!p)
+        return ERR_NOMEM;
+    c->data = p;
+    c->cap = cap;
+    return 0;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t n = *cap ? *cap : 16;
+    void *q;
+    if (need <= *cap)
+        return 0;
+    while (n < need)
+        n *= 2;
+    q = realloc(*p, n * elem);
+    if (!q)
+        return ERR_NOMEM;
+    memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* Room for n thread records, their state copies and chunk copies. */
+static int ensure_threads(struct py_target *t, size_t n)
+{
+    size_t old = t->cap_thr, cap_copies = t->cap_copies;
+    uint8_t *b;
+    int rc;
+
+    if (n <= old)
+        return 0;
+    rc = grow((void **)&t->thr, &t->cap_thr, n, sizeof *t->thr);
+    if (rc < 0)
+        return rc;
+    b = realloc(t->ts_bufs, t->cap_thr * (t->ts_hi - t->ts_lo));
+    if (!b)
+        return ERR_NOMEM;
+    t->ts_bufs = b;
+    rc = grow((void **)&t->copies, &cap_copies, t->cap_thr + PY_MAX_CHUNKS, sizeof *t->copies);
+    t->cap_copies = cap_copies;
+    if (rc == 0)
+        rc = grow((void **)&t->spec, &old, t->cap_thr, sizeof *t->spec);
+    return rc;
+}
+
+static uint8_t *ts_buf(struct py_target *t, size_t i)
+{
+    return t->ts_bufs + i * (t->ts_hi - t->ts_lo);
+}
+
+static uint8_t *is_buf(struct py_target *t, size_t i)
+{
+    return t->is_bufs + i * (t->is_hi - t->is_lo);
+}
+
+/* Insert addr in the visited set of the current generation; 0 when it was
+ * already there. */
+static int visit(struct py_target *t, uint64_t addr)
+{
+    size_t i = (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ULL >> 51) & (VISITED_SIZE - 1);
+    for (;;) {
+        if (t->visited_gen[i] != t->gen) {
+            t->visited_gen[i] = t->gen;
+            t->visited[i] = addr;
+            return 1;
+        }
+        if (t->visited[i] == addr)
+            return 0;
+        i = (i + 1) & (VISITED_SIZE - 1);
+    }
+}
+
+static void new_generation(struct py_target *t)
+{
+    if (++t->gen == 0) {
+        memset(t->visited_gen, 0, VISITED_SIZE * sizeof *t->visited_gen);
+        t->gen = 1;
+    }
+}
+
+static void parse_thread(struct py_target *t, size_t i, uint64_t addr, uint64_t interp,
+                         uint32_t interp_id)
+{
+    const struct py_layout *L = &t->L;
+    const uint8_t *b = ts_buf(t, i) - t->ts_lo;
+    struct py_thr *th = &t->thr[i];
+
+    memset(th, 0, sizeof *th);
+    th->addr = addr;
+    th->interp = interp;
+    th->interp_id = interp_id;
+    th->thread_id = u64_at(b, L->ts_thread_id);
+    th->native_thread_id = u64_at(b, L->ts_native_thread_id);
+    th->chunk = u64_at(b, L->ts_datastack_chunk);
+    th->top = u64_at(b, L->ts_datastack_top);
+    if (L->ts_cframe_frame == PY_OFF_NONE) {
+        th->frame = u64_at(b, L->ts_frame);
+        th->have_frame = 1;
+    } else {
+        th->cframe = u64_at(b, L->ts_frame);
+    }
+}
+
+static int thread_link_ok(struct py_target *t, size_t i, uint64_t interp)
+{
+    return u64_at(ts_buf(t, i) - t->ts_lo, t->L.ts_interp) == interp;
+}
+
+/* Mark the main thread and the threads this sample reports. */
+static void select_threads(struct py_target *t, const struct py_sample_opts *o)
+{
+    const struct py_layout *L = &t->L;
+    uint64_t main_ident = 0;
+    size_t i, k;
+
+    if (L->main_mode == PY_MAIN_BY_RUNTIME_IDENT)
+        main_ident = u64_at(t->rt_buf - t->rt_lo, L->rt_main_thread);
+    for (i = 0; i < t->n_thr; i++) {
+        struct py_thr *th = &t->thr[i];
+        if (L->main_mode == PY_MAIN_BY_RUNTIME_IDENT) {
+            th->is_main = main_ident != 0 && th->thread_id == main_ident;
+        } else {
+            for (k = 0; k < t->n_interps; k++)
+                if (t->interps[k] == th->interp)
+                    th->is_main = u64_at(is_buf(t, k) - t->is_lo, L->is_threads_main) == th->addr;
+        }
+        th->selected = o->all_threads || th->is_main;
+    }
+}
+
+/* The slow path: follow the runtime's interpreter list and each thread
+ * list with one read per struct. */
+static int discover(struct py_target *t)
+{
+    const struct py_layout *L = &t->L;
+    uint64_t ia;
+    int rc;
+
+    t->n_interps = t->n_thr = 0;
+    rc = mem_read(t->r, t->runtime + t->rt_lo, t->rt_buf, t->rt_hi - t->rt_lo);
+    if (rc < 0)
+        return rc;
+    ia = u64_at(t->rt_buf - t->rt_lo, L->rt_interpreters_head);
+    if (ia == 0)
+        return diag_set(ERR_NOTREADY, "no interpreter yet");
+    new_generation(t);
+    while (ia) {
+        const uint8_t *ib;
+        uint64_t ta;
+        uint32_t id;
+        if ((ia & 7) || t->n_interps == PY_MAX_INTERPRETERS || !visit(t, ia))
+            return diag_set(ERR_CORRUPT, "interpreter list broken at 0x%llx", (unsigned long long)ia);
+        rc = mem_read(t->r, ia + t->is_lo, is_buf(t, t->n_interps), t->is_hi - t->is_lo);
+        if (rc < 0)
+            return rc;
+        ib = is_buf(t, t->n_interps) - t->is_lo;
+        t->interps[t->n_interps++] = ia;
+        id = (uint32_t)u64_at(ib, L->is_id);
+        for (ta = u64_at(ib, L->is_threads_head); ta; ta = u64_at(ts_buf(t, t->n_thr - 1) - t->ts_lo, L->ts_next)) {
+            if ((ta & 7) || t->n_thr == PY_MAX_THREADS || !visit(t, ta))
+                return diag_set(ERR_CORRUPT, "thread list broken at 0x%llx", (unsigned long long)ta);
+            rc = ensure_threads(t, t->n_thr + 1);
+            if (rc < 0)
+                return rc;
+            rc = mem_read(t->r, ta + t->ts_lo, ts_buf(t, t->n_thr), t->ts_hi - t->ts_lo);
+            if (rc < 0)
+                return rc;
+            if (!thread_link_ok(t, t->n_thr, ia))
+                return diag_set(ERR_CORRUPT, "thread state 0x%llx not of its interpreter",
+                                (unsigned long long)ta);
+            parse_thread(t, t->n_thr, ta, ia, id);
+            t->n_thr++;
+        }
+        ia = u64_at(ib, L->is_next);
+    }
+    return 0;
+}
+
+/* The fast path: one readv of everything the last sample found, then a
+ * check that it still holds. Returns 0 when the thread list is confirmed,
+ * 1 when the slow path must run, or a fatal error (ERR_NOPROC). */
+static int read_ahead(struct py_target *t)
+{
+    const struct py_layout *L = &t->L;
+    size_t n = 0, i, j, k;
+    int rc;
+
+    if (t->n_spec_interps == 0)
+        return 1;
+    rc = grow((void **)&t->spans, &t->cap_spans, 1 + t->n_spec_interps + 3 * t->n_spec + t->n_spec_codes,
+              sizeof *t->spans);
+    if (rc < 0)
+        return rc;
+    t->spans[n++] = (struct mem_span){ t->runtime + t->rt_lo, t->rt_buf, t->rt_hi - t->rt_lo };
+    for (i = 0; i < t->n_spec_interps; i++)
+        t->spans[n++] = (struct mem_span){ t->spec_interps[i] + t->is_lo, is_buf(t, i), t->is_hi - t->is_lo };
+    for (j = 0; j < t->n_spec; j++) {
+        struct py_spec_thread *s = &t->spec[j];
+        t->spans[n++] = (struct mem_span){ s->tstate + t->ts_lo, ts_buf(t, j), t->ts_hi - t->ts_lo };
+        if (s->cframe)
+            t->spans[n++] = (struct mem_span){ s->cframe + L->ts_cframe_frame, &t->thr[j].frame, 8 };
+        if (s->chunk) {
+            rc = copy_reserve(&t->copies[j], s->chunk_len);
+            if (rc < 0)
+                return rc;
+            t->spans[n++] = (struct mem_span){ s->chunk, t->copies[j].data, s->chunk_len };
+        }
+    }
+    for (k = 0; k < t->n_spec_codes; k++)
+        t->spans[n++] = (struct mem_span){ t->spec_codes[k], t->guard_bufs + k * t->co_hi, t->co_hi };
+    rc = mem_readv(t->r, t->spans, n);
+    if (rc == ERR_NOPROC)
+        return rc;
+    if (rc < 0)
+        return 1;
+    for (k = 0; k < t->n_spec_codes; k++)
+        py_code_check_guard(t, t->spec_codes[k], t->guard_bufs + k * t->co_hi);
+
+    /* The interpreter list must link exactly the addresses read. */
+    if (u64_at(t->rt_buf - t->rt_lo, L->rt_interpreters_head) != t->spec_interps[0])
+        return 1;
+    j = 0;
+    for (i = 0; i < t->n_spec_interps; i++) {
+        const uint8_t *ib = is_buf(t, i) - t->is_lo;
+        uint64_t next = i + 1 < t->n_spec_interps ? t->spec_interps[i + 1] : 0;
+        uint64_t ta = u64_at(ib, L->is_threads_head);
+        uint32_t id = (uint32_t)u64_at(ib, L->is_id);
+        if (u64_at(ib, L->is_next) != next)
+            return 1;
+        while (ta) {
+            struct py_spec_thread *s;
+            uint64_t frame;
+            if (j >= t->n_spec)
+                return 1;
+            s = &t->spec[j];
+            frame = t->thr[j].frame;
+            if (s->tstate != ta || s->interp != t->spec_interps[i] || !thread_link_ok(t, j, s->interp))
+                return 1;
+            parse_thread(t, j, ta, s->interp, id);
+            if (s->cframe && t->thr[j].cframe == s->cframe) {
+                t->thr[j].frame = frame;
+                t->thr[j].have_frame = 1;
+            }
+            if (s->chunk && t->thr[j].chunk == s->chunk && t->thr[j].top >= s->chunk + L->chunk_data &&
+                t->thr[j].top - s->chunk <= s->chunk_len) {
+                t->copies[j].addr = s->chunk;
+                t->copies[j].len = t->thr[j].top - s->chunk;
+                t->thr[j].have_chunk = 1;
+            }
+            ta = u64_at(ts_buf(t, j) - t->ts_lo, L->ts_next);
+            j++;
+        }
+    }
+    if (j != t->n_spec)
+        return 1;
+    memcpy(t->interps, t->spec_interps, t->n_spec_interps * sizeof *t->interps);
+    t->n_interps = t->n_spec_interps;
+    t->n_thr = j;
+    return 0;
+}
+
+/* Read what the read-ahead did not cover for a selected thread. */
+static int complete_thread(struct py_target *t, size_t i)
+{
+    const struct py_layout *L = &t->L;
+    struct py_thr *th = &t->thr[i];
+    struct py_copy *c = &t->copies[i];
+    int rc;
+
+    if (!th->have_frame) {
+        if (th->cframe == 0 || (th->cframe & 7))
+            return diag_set(ERR_CORRUPT, "bad cframe pointer 0x%llx", (unsigned long long)th->cframe);
+        rc = mem_read(t->r, th->cframe + L->ts_cframe_frame, &th->frame, 8);
+        if (rc < 0)
+            return rc;
+        th->have_frame = 1;
+    }
+    if (!th->have_chunk && th->chunk) {
+        size_t used;
+        if ((th->chunk & 7) || th->top < th->chunk + L->chunk_data)
+            return diag_set(ERR_CORRUPT, "data stack top 0x%llx below chunk 0x%llx",
+                            (unsigned long long)th->top, (unsigned long long)th->chunk);
+        used = (size_t)(th->top - th->chunk);
+        c->addr = th->chunk;
+        c->len = 0;
+        if (used <= PY_CHUNK_MAX) {
+            rc = copy_reserve(c, used);
+            if (rc < 0)
+                return rc;
+            rc = mem_read(t->r, th->chunk, c->data, used);
+            if (rc < 0)
+                return rc;
+            c->len = used;
+        }
+        th->have_chunk = 1;
+    }
+    return 0;
+}
+
+/* Copy the data-stack chunk at addr (header, then the part in use) into
+ * the scratch copy c. 0, or a negative code; c->len stays 0 for a chunk
+ * too large to copy. */
+static int fetch_chunk(struct py_target *t, uint64_t addr, struct py_copy *c, uint64_t *previous)
+{
+    const struct py_layout *L = &t->L;
+    uint8_t hdr[PY_LAYOUT_MAX_HEADER];
+    uint64_t size, top, used;
+    int rc;
+
+    if (addr & 7)
+        return diag_set(ERR_CORRUPT, "bad chunk pointer 0x%llx", (unsigned long long)addr);
+    rc = mem_read(t->r, addr, hdr, L->chunk_data);
+    if (rc < 0)
+        return rc;
+    size = u64_at(hdr, L->chunk_size);
+    top = u64_at(hdr, L->chunk_top);
+    *previous = u64_at(hdr, L->chunk_previous);
+    if (size < L->chunk_data || size > (1ull << 32) || top > (size - L->chunk_data) / 8)
+        return diag_set(ERR_CORRUPT, "chunk 0x%llx of size %llu with top %llu", (unsigned long long)addr,
+                        (unsigned long long)size, (unsigned long long)top);
+    used = L->chunk_data + top * 8;
+    c->addr = addr;
+    c->len = 0;
+    if (used > PY_CHUNK_MAX)
+        return 0;
+    rc = copy_reserve(c, used);
+    if (rc < 0)
+        return rc;
+    rc = mem_read(t->r, addr, c->data, used);
+    if (rc < 0)
+        return rc;
+    c->len = used;
+    return 0;
+}
+
+static const uint8_t *in_copy(const struct py_copy *c, uint64_t frame, size_t need)
+{
+    if (c->len && frame >= c->addr && frame - c->addr <= c->len && c->len - (frame - c->addr) >= need)
+        return c->data + (frame - c->addr);
+    return NULL;
+}
+
+static int push_raw(struct py_target *t, const struct py_raw *f)
+{
+    int rc = grow((void **)&t->raw, &t->cap_raw, t->n_raw + 1, sizeof *t->raw);
+    if (rc < 0)
+        return rc;
+    t->raw[t->n_raw++] = *f;
+    return 0;
+}
+
+/* Follow thread i's frame chain into raw frames, innermost first. */
+static int walk_thread(struct py_target *t, size_t i)
+{
+    const struct py_layout *L = &t->L;
+    struct py_thr *th = &t->thr[i];
+    struct py_copy *scratch = &t->copies[t->cap_thr];
+    size_t nscratch = 0, k, steps = 0, depth = 0;
+    uint64_t frame = th->frame, prev_chunk = 0;
+    uint8_t fbuf[PY_LAYOUT_MAX_FRAME];
+    int rc;
+
+    if (t->copies[i].len >= L->chunk_data && th->have_chunk)
+        prev_chunk = u64_at(t->copies[i].data, L->chunk_previous);
+    th->raw_start = t->n_raw;
+    new_generation(t);
+    while (frame && depth < PY_MAX_DEPTH && steps++ < PY_MAX_STEPS) {
+        const uint8_t *fp = NULL;
+        struct py_raw r;
+
+        if ((frame & 7) || !visit(t, frame))
+            return diag_set(ERR_CORRUPT, "frame chain broken at 0x%llx", (unsigned long long)frame);
+        if (th->have_chunk)
+            fp = in_copy(&t->copies[i], frame, t->fr_hi);
+        for (k = 0; !fp && k < nscratch; k++)
+            fp = in_copy(&scratch[k], frame, t->fr_hi);
+        /* A frame past the copies is either in an earlier chunk (copied
+         * whole the first time one is needed) or elsewhere in the heap. */
+        while (!fp && prev_chunk && nscratch < PY_MAX_CHUNKS) {
+            uint64_t addr = prev_chunk;
+            if (!visit(t, addr))
+                return diag_set(ERR_CORRUPT, "chunk list cycle at 0x%llx", (unsigned long long)addr);
+            rc = fetch_chunk(t, addr, &scratch[nscratch], &prev_chunk);
+            if (rc < 0)
+                return rc;
+            fp = in_copy(&scratch[nscratch++], frame, t->fr_hi);
+        }
+        if (!fp) {
+            rc = mem_read(t->r, frame, fbuf, t->fr_hi);
+            if (rc < 0)
+                return rc;
+            fp = fbuf;
+        }
+        r.owner = fp[L->fr_owner];
+        r.code = u64_at(fp, L->fr_executable) & ~L->fr_executable_tag_mask;
+        r.instr = u64_at(fp, L->fr_instr);
+        r.id = 0;
+        r.skip = 0;
+        frame = u64_at(fp, L->fr_previous);
+        if (r.owner < 32 && ((L->fr_owner_skip_mask >> r.owner) & 1))
+            continue;
+        if (r.code == 0 || (r.code & 7))
+            return diag_set(ERR_CORRUPT, "frame with code pointer 0x%llx", (unsigned long long)r.code);
+        rc = push_raw(t, &r);
+        if (rc < 0)
+            return rc;
+        depth++;
+    }
+    th->raw_count = t->n_raw - th->raw_start;
+    return 0;
+}
+
+/* Remember what this sample found for the next read-ahead. */
+static int remember(struct py_target *t)
+{
+    const struct py_layout *L = &t->L;
+    size_t i, k, n = 0;
+
+    memcpy(t->spec_interps, t->interps, t->n_interps * sizeof *t->interps);
+    t->n_spec_interps = t->n_interps;
+    for (i = 0; i < t->n_thr; i++) {
+        struct py_spec_thread *s = &t->spec[i];
+        const struct py_thr *th = &t->thr[i];
+        const struct py_copy *c = &t->copies[i];
+        memset(s, 0, sizeof *s);
+        s->tstate = th->addr;
+        s->interp = th->interp;
+        if (!th->selected)
+            continue;
+        s->cframe = th->cframe;
+        if (th->have_chunk && c->len >= L->chunk_data) {
+            uint64_t size = u64_at(c->data, L->chunk_size);
+            size_t len = c->len + CHUNK_SLACK;
+            if (size >= L->chunk_data && len > size)
+                len = (size_t)size;
+            if (len <= PY_CHUNK_MAX) {
+                s->chunk = th->chunk;
+                s->chunk_len = len;
+            }
+        }
+    }
+    t->n_spec = t->n_thr;
+    for (i = 0; i < t->n_raw && n < PY_MAX_SPEC_CODES; i++) {
+        for (k = 0; k < n; k++)
+            if (t->spec_codes[k] == t->raw[i].code)
+                break;
+        if (k == n)
+            t->spec_codes[n++] = t->raw[i].code;
+    }
+    t->n_spec_codes = n;
+    return 0;
+}
+
+static void forget(struct py_target *t)
+{
+    t->n_spec = t->n_spec_interps = t->n_spec_codes = 0;
+}
+
+int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
+{
+    size_t i, j;
+    int rc, any = 0;
+
+    t->sample_no++;
+    if (t->sample_no == 0)
+        t->sample_no = 1;
+    t->n_raw = 0;
+    rc = read_ahead(t);
+    if (rc == 1) {
+        rc = discover(t);
+    }
+    if (rc < 0)
+        goto fail;
+    if (t->n_thr == 0) {
+        rc = diag_set(ERR_NOTREADY, "no thread state yet");
+        goto fail;
+    }
+    select_threads(t, o);
+    for (i = 0; i < t->n_thr; i++) {
+        if (!t->thr[i].selected)
+            continue;
+        rc = complete_thread(t, i);
+        if (rc == 0)
+            rc = walk_thread(t, i);
+        if (rc < 0)
+            goto fail;
+    }
+    remember(t);
+    rc = py_code_check_pending(t, 0, t->n_raw);
+    for (i = 0; rc == 0 && i < t->n_raw; i++) {
+        int skip;
+        rc = py_code_frame_id(t, &t->raw[i], &t->raw[i].id, &skip);
+        t->raw[i].skip = (uint8_t)skip;
+    }
+    if (rc < 0)
+        goto fail;
+    for (i = 0; i < t->n_thr; i++) {
+        const struct py_thr *th = &t->thr[i];
+        struct py_thread_sample s;
+        uint32_t depth = 0;
+        if (!th->selected)
+            continue;
+        for (j = th->raw_start; j < th->raw_start + th->raw_count; j++)
+            if (!t->raw[j].skip)
+                t->ids[depth++] = t->raw[j].id;
+        if (depth == 0)
+            continue;
+        s.thread_id = th->thread_id;
+        s.native_thread_id = th->native_thread_id;
+        s.interpreter_id = th->interp_id;
+        s.status = th->is_main ? TACHYON_THREAD_MAIN : 0;
+        s.depth = depth;
+        s.frames = t->ids;
+        any = 1;
+        rc = cb(ctx, &s);
+        if (rc != 0)
+            return rc;
+    }
+    if (!any)
+        return diag_set(ERR_NOTREADY, "no thread is running Python code");
+    return 0;
+fail:
+    /* Whatever was read ahead may be what broke the sample. */
+    forget(t);
+    return rc;
+}
+
+void py_walk_free(struct py_target *t)
+{
+    size_t i;
+    for (i = 0; t->copies && i < t->cap_copies; i++)
+        free(t->copies[i].data);
+    free(t->copies);
+    free(t->thr);
+    free(t->ts_bufs);
+    free(t->spec);
+    free(t->raw);
+    free(t->spans);
+}

@@ -30,6 +30,9 @@ static const char *const k_interpreters[] = {
     "/usr/bin/python3.11",
 };
 
+static int write_file(const char *path, const void *data, size_t len);
+static unsigned char *slurp(const char *path, size_t *len);
+
 /* ---- children ---- */
 
 #define MAX_CHILDREN 16
@@ -213,6 +216,71 @@ static void test_every_interpreter(void)
         check_interpreter(k_interpreters[i]);
     }
     CHECK(present > 0);
+}
+
+/* A runtime file whose path has spaces, then is deleted and replaced by an
+ * unrelated file at the same path (as an upgrade would): the finder must
+ * keep using the mapped file. */
+static void test_spaced_then_deleted_path(void)
+{
+    const char *src = "/usr/bin/python3.11";
+    char dir[] = "/tmp/tachyon proc XXXXXX", path[128];
+    char *argv[] = {path, "-c", "import time; time.sleep(30)", NULL};
+    struct py_image img, again;
+    struct mem_reader *r = NULL;
+    unsigned char *data;
+    uint32_t want = 0, got = 0;
+    uint64_t sym = 0;
+    size_t len = 0;
+    pid_t pid = -1;
+    int rc;
+
+    if (access(src, X_OK) != 0 || hexversion_of(src, &want) != 0) {
+        printf("     skip: %s not available\n", src);
+        return;
+    }
+    if (!mkdtemp(dir)) {
+        check_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+        return;
+    }
+    snprintf(path, sizeof path, "%s/py thon3.11", dir);
+    data = slurp(src, &len);
+    CHECK(data != NULL);
+    if (!data || write_file(path, data, len) != 0 || chmod(path, 0755) != 0) {
+        check_fail(__FILE__, __LINE__, "cannot copy %s", src);
+        goto out;
+    }
+    pid = spawn(argv, NULL);
+    CHECK(pid > 0);
+    if (pid <= 0)
+        goto out;
+    rc = find_when_ready(pid, &img);
+    CHECK_INT(rc, 0);
+    if (rc)
+        goto out;
+    CHECK_STR(img.path, path);
+
+    unlink(path);
+    CHECK_INT(write_file(path, "not an ELF file at all", 22), 0);
+    rc = proc_find_python(pid, &again);
+    if (rc)
+        check_fail(__FILE__, __LINE__, "after delete: %s", diag_message());
+    CHECK_STR(again.path, path);
+    CHECK_INT(again.runtime_addr, img.runtime_addr);
+    CHECK_INT(again.py_version_addr, img.py_version_addr);
+    CHECK_INT(proc_resolve_symbol(&again, "Py_Version", &sym), 0);
+    CHECK_INT(sym, img.py_version_addr);
+    CHECK_INT(mem_reader_open_process(pid, MEM_BACKEND_AUTO, &r), 0);
+    if (r) {
+        CHECK_INT(mem_read(r, again.py_version_addr, &got, sizeof got), 0);
+        CHECK_INT(got, want);
+    }
+out:
+    mem_reader_close(r);
+    reap(pid);
+    free(data);
+    unlink(path);
+    rmdir(dir);
 }
 
 /* ---- processes that are not Python, or not there ---- */
@@ -595,5 +663,6 @@ int main(int argc, char **argv)
     RUN(test_not_python);
     RUN(test_permission_denied);
     RUN(test_every_interpreter);
+    RUN(test_spaced_then_deleted_path);
     return check_summary();
 }

@@ -55,7 +55,7 @@ static int open_file(struct tachyon_output *o, const char *path)
     memcpy(o->tmp + n, suffix, sizeof suffix);
     fd = mkstemp(o->tmp);
     if (fd < 0) {
-        host_logf(o->owner, TACHYON_LOG_ERROR, "cannot create %s: %s", o->tmp, strerror(errno));
+        host_logf(o->owner, TACHYON_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
         free(o->tmp);
         o->tmp = NULL;
         return TACHYON_ERR_IO;

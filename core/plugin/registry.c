@@ -146,7 +146,20 @@ static int remember(struct walk *w, const struct stat *st)
     return 0;
 }
 
+static int load_one(struct walk *w, const char *path);
+
+/* Record candidates under their canonical path, so the listing and the
+ * reasons say exactly which file was meant whatever way it was reached. */
 static int load_candidate(struct walk *w, const char *path)
+{
+    char *canon = realpath(path, NULL);
+    int rc = load_one(w, canon ? canon : path);
+
+    free(canon);
+    return rc;
+}
+
+static int load_one(struct walk *w, const char *path)
 {
     char why[512];
     struct stat st;
@@ -168,8 +181,17 @@ static int load_candidate(struct walk *w, const char *path)
         return reject(w, path, why);
 
     handle = dl_open(path, why, sizeof why);
-    if (!handle)
-        return reject(w, path, why);
+    if (!handle) {
+        char msg[600];
+        const char *text = why;
+        size_t plen = strlen(path);
+        /* The loader's message usually repeats the path, which the
+         * reason already starts with. */
+        if (strncmp(text, path, plen) == 0 && strncmp(text + plen, ": ", 2) == 0)
+            text += plen + 2;
+        snprintf(msg, sizeof msg, "cannot load: %s", text);
+        return reject(w, path, msg);
+    }
     sym = dl_symbol(handle, TACHYON_PLUGIN_ENTRY_NAME, why, sizeof why);
     if (!sym) {
         dl_close(handle);

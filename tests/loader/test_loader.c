@@ -230,6 +230,59 @@ static void test_root_refusal(void)
     free(tmp);
 }
 
+/* Run the probe with TACHYON_PLUGIN_PATH pointing at the fixtures and
+ * return its output (malloc'ed), or NULL. */
+static char *run_probe(const char *probe)
+{
+    char cmd[1024], *text = NULL;
+    size_t len = 0, n;
+    char buf[4096];
+    FILE *p, *mem = open_memstream(&text, &len);
+
+    if (!mem)
+        return NULL;
+    snprintf(cmd, sizeof cmd, "TACHYON_PLUGIN_PATH=%s %s %s 2>&1", LOADER_PLUGIN_DIR, probe,
+             LOADER_PLUGIN_DIR);
+    p = popen(cmd, "r");
+    while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, n, mem);
+    if (p)
+        pclose(p);
+    fclose(mem);
+    return text;
+}
+
+static void test_secure_execution(void)
+{
+    char dir[512], probe[600];
+    char *out = run_probe(LOADER_SECURE_PROBE);
+
+    /* Run plainly, even as root, every location is honoured. */
+    CHECK(out && strstr(out, "secure=0") && strstr(out, "loadergood 1.0"));
+    free(out);
+    if (geteuid() != 0)
+        return;
+
+    /* A copy setuid to "nobody", started by root, runs in secure-execution
+     * mode (AT_SECURE): the caller's locations must all be ignored. */
+    snprintf(dir, sizeof dir, "%s/secure-XXXXXX", LOADER_WORK_DIR);
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT(chmod(dir, 0755), 0);
+    snprintf(probe, sizeof probe, "%s/probe", dir);
+    CHECK_INT(copy_file(LOADER_SECURE_PROBE, probe, 0755), 0);
+    CHECK_INT(chown(probe, 65534, 65534), 0);
+    CHECK_INT(chmod(probe, 04755), 0);
+    out = run_probe(probe);
+    CHECK(out != NULL);
+    if (out && !(strstr(out, "secure=1") &&
+                 strstr(out, "TACHYON_PLUGIN_PATH ignored in secure-execution mode") &&
+                 strstr(out, "explicit plugin paths ignored") &&
+                 strstr(out, "configured plugin path ignored") && !strstr(out, "loadergood")))
+        check_fail(__FILE__, __LINE__, "secure-mode probe output:\n%s", out);
+    free(out);
+    remove_tree(dir);
+}
+
 struct fixture_run {
     struct plugin_registry reg;
     struct interner *in;
@@ -394,6 +447,7 @@ int main(void)
     RUN(test_listing);
     RUN(test_shadowing);
     RUN(test_root_refusal);
+    RUN(test_secure_execution);
     RUN(test_create_failure);
     RUN(test_sample_failure);
     RUN(test_finish_failure_discards_output);

@@ -17,6 +17,8 @@
 #define PY_CHUNK_MAX (4u << 20)      /* larger chunks are read frame by frame */
 #define PY_MAX_SPEC_CODES 128        /* code guards read ahead per sample */
 #define PY_MAX_STEPS (2 * PY_MAX_DEPTH + 64)
+#define PY_MAX_BLOBS 64              /* out-of-chunk regions read ahead */
+#define PY_BLOB_BYTES (8u << 20)     /* their total size */
 #define PY_VISITED_SIZE 8192          /* power of two, above PY_MAX_STEPS and PY_MAX_THREADS */
 
 /* A copy of part of the target's memory. */
@@ -96,6 +98,15 @@ struct py_target {
     size_t cap_spans;
     uint8_t *guard_bufs;              /* PY_MAX_SPEC_CODES code heads */
     uint64_t guard_addr[PY_MAX_SPEC_CODES];
+
+    /* Memory outside the current chunks that the last sample needed
+     * (C-stack entry frames, generator frames, earlier chunks): read ahead
+     * with the rest, and used by the walk only when valid for this sample. */
+    struct py_copy blobs[PY_MAX_BLOBS];
+    size_t n_blobs, blobs_valid;
+    uint64_t next_blob_addr[PY_MAX_BLOBS];
+    size_t next_blob_len[PY_MAX_BLOBS];
+    size_t n_next_blobs, next_blob_bytes;
 
     struct py_spec_thread *spec;
     size_t n_spec, n_spec_interps;

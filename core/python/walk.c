@@ -230,8 +230,8 @@ static int read_ahead(struct py_target *t)
 
     if (t->n_spec_interps == 0)
         return 1;
-    rc = grow((void **)&t->spans, &t->cap_spans, 1 + t->n_spec_interps + 3 * t->n_spec + t->n_spec_codes,
-              sizeof *t->spans);
+    rc = grow((void **)&t->spans, &t->cap_spans,
+              1 + t->n_spec_interps + 3 * t->n_spec + t->n_spec_codes + t->n_blobs, sizeof *t->spans);
     if (rc < 0)
         return rc;
     t->spans[n++] = (struct mem_span){ t->runtime + t->rt_lo, t->rt_buf, t->rt_hi - t->rt_lo };
@@ -251,11 +251,14 @@ static int read_ahead(struct py_target *t)
     }
     for (k = 0; k < t->n_spec_codes; k++)
         t->spans[n++] = (struct mem_span){ t->spec_codes[k], t->guard_bufs + k * t->co_hi, t->co_hi };
+    for (k = 0; k < t->n_blobs; k++)
+        t->spans[n++] = (struct mem_span){ t->blobs[k].addr, t->blobs[k].data, t->blobs[k].len };
     rc = mem_readv(t->r, t->spans, n);
     if (rc == ERR_NOPROC)
         return rc;
     if (rc < 0)
         return 1;
+    t->blobs_valid = 1;
     for (k = 0; k < t->n_spec_codes; k++)
         py_code_check_guard(t, t->spec_codes[k], t->guard_bufs + k * t->co_hi);
 
@@ -376,6 +379,20 @@ static int fetch_chunk(struct py_target *t, uint64_t addr, struct py_copy *c, ui
     return 0;
 }
 
+/* Ask for [addr, addr + len) to be read ahead by the next sample. */
+static void note_blob(struct py_target *t, uint64_t addr, size_t len)
+{
+    size_t k;
+    if (len == 0 || t->n_next_blobs == PY_MAX_BLOBS || t->next_blob_bytes + len > PY_BLOB_BYTES)
+        return;
+    for (k = 0; k < t->n_next_blobs; k++)
+        if (t->next_blob_addr[k] == addr)
+            return;
+    t->next_blob_addr[t->n_next_blobs] = addr;
+    t->next_blob_len[t->n_next_blobs++] = len;
+    t->next_blob_bytes += len;
+}
+
 static const uint8_t *in_copy(const struct py_copy *c, uint64_t frame, size_t need)
 {
     if (c->len && frame >= c->addr && frame - c->addr <= c->len && c->len - (frame - c->addr) >= need)
@@ -417,6 +434,9 @@ static int walk_thread(struct py_target *t, size_t i)
             fp = in_copy(&t->copies[i], frame, t->fr_hi);
         for (k = 0; !fp && k < nscratch; k++)
             fp = in_copy(&scratch[k], frame, t->fr_hi);
+        for (k = 0; !fp && t->blobs_valid && k < t->n_blobs; k++)
+            if ((fp = in_copy(&t->blobs[k], frame, t->fr_hi)) != NULL)
+                note_blob(t, t->blobs[k].addr, t->blobs[k].len);
         /* A frame past the copies is either in an earlier chunk (copied
          * whole the first time one is needed) or elsewhere in the heap. */
         while (!fp && prev_chunk && nscratch < PY_MAX_CHUNKS) {
@@ -426,6 +446,7 @@ static int walk_thread(struct py_target *t, size_t i)
             rc = fetch_chunk(t, addr, &scratch[nscratch], &prev_chunk);
             if (rc < 0)
                 return rc;
+            note_blob(t, addr, scratch[nscratch].len);
             fp = in_copy(&scratch[nscratch++], frame, t->fr_hi);
         }
         if (!fp) {
@@ -433,6 +454,7 @@ static int walk_thread(struct py_target *t, size_t i)
             if (rc < 0)
                 return rc;
             fp = fbuf;
+            note_blob(t, frame, t->fr_hi);
         }
         r.owner = fp[L->fr_owner];
         r.code = u64_at(fp, L->fr_executable) & ~L->fr_executable_tag_mask;
@@ -491,12 +513,22 @@ static int remember(struct py_target *t)
             t->spec_codes[n++] = t->raw[i].code;
     }
     t->n_spec_codes = n;
+    for (i = 0; i < t->n_next_blobs; i++) {
+        int rc = copy_reserve(&t->blobs[i], t->next_blob_len[i]);
+        if (rc < 0) {
+            t->n_next_blobs = i;
+            break;
+        }
+        t->blobs[i].addr = t->next_blob_addr[i];
+        t->blobs[i].len = t->next_blob_len[i];
+    }
+    t->n_blobs = t->n_next_blobs;
     return 0;
 }
 
 static void forget(struct py_target *t)
 {
-    t->n_spec = t->n_spec_interps = t->n_spec_codes = 0;
+    t->n_spec = t->n_spec_interps = t->n_spec_codes = t->n_blobs = 0;
 }
 
 int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
@@ -508,6 +540,8 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
     if (t->sample_no == 0)
         t->sample_no = 1;
     t->n_raw = 0;
+    t->blobs_valid = 0;
+    t->n_next_blobs = t->next_blob_bytes = 0;
     rc = read_ahead(t);
     if (rc == 1) {
         rc = discover(t);
@@ -573,6 +607,8 @@ void py_walk_free(struct py_target *t)
     size_t i;
     for (i = 0; t->copies && i < t->cap_copies; i++)
         free(t->copies[i].data);
+    for (i = 0; i < PY_MAX_BLOBS; i++)
+        free(t->blobs[i].data);
     free(t->copies);
     free(t->thr);
     free(t->ts_bufs);

@@ -6,7 +6,9 @@
  * contains plugin failures: a callback that returns non-zero is reported
  * once, the plugin gets no further calls except destroy, and the caller
  * learns about it through ERR_PLUGIN / plugin_session_failed() so the run
- * can end with a non-zero status without losing the other outputs. */
+ * can end with a non-zero status without losing the other outputs.
+ * The session prints that one line itself (and leaves the same text in
+ * diag), so callers need not print anything more for ERR_PLUGIN. */
 #ifndef CORE_PLUGIN_SESSION_H
 #define CORE_PLUGIN_SESSION_H
 

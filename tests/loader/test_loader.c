@@ -241,8 +241,8 @@ static char *run_probe(const char *probe)
 
     if (!mem)
         return NULL;
-    snprintf(cmd, sizeof cmd, "TACHYON_PLUGIN_PATH=%s %s %s 2>&1", LOADER_PLUGIN_DIR, probe,
-             LOADER_PLUGIN_DIR);
+    snprintf(cmd, sizeof cmd, "TACHYON_PLUGIN_PATH=%s %s %s 2>&1",
+             LOADER_PLUGIN_DIR, probe, LOADER_PLUGIN_DIR);
     p = popen(cmd, "r");
     while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
         fwrite(buf, 1, n, mem);

@@ -280,10 +280,29 @@ out:
     return rc;
 }
 
+static int check_parent(const char *path, char *why, size_t whylen)
+{
+    char *canon = realpath(path, NULL), *slash;
+    int rc = 0;
+
+    if (!canon)
+        return 0;
+    slash = strrchr(canon, '/');
+    if (slash) {
+        if (slash == canon)
+            slash[1] = '\0';
+        else
+            *slash = '\0';
+        rc = trust_check_path(canon, why, whylen);
+    }
+    free(canon);
+    return rc;
+}
+
 static int scan_explicit(struct walk *w, const char *path)
 {
     struct stat st;
-    char why[256];
+    char why[512];
 
     if (stat(path, &st) != 0) {
         snprintf(why, sizeof why, "cannot access: %s", strerror(errno));
@@ -291,6 +310,10 @@ static int scan_explicit(struct walk *w, const char *path)
     }
     if (S_ISDIR(st.st_mode))
         return scan_dir(w, path, 0);
+    /* Whoever can write the directory can replace the file, so a named
+     * file's directory must pass the same check a searched one does. */
+    if (check_parent(path, why, sizeof why) < 0)
+        return reject(w, path, why);
     /* A file the user named is tried whatever its name. */
     return load_candidate(w, path);
 }

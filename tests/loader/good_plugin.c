@@ -10,6 +10,7 @@
 struct state {
     const tachyon_host *host;
     unsigned long long samples, weight, frames;
+    unsigned long long kinds[4];     /* frames seen per enum tachyon_frame_kind */
     tachyon_frame_id last_top;
 };
 
@@ -30,6 +31,12 @@ static int good_sample(void *state, const tachyon_sample *s)
     st->samples++;
     st->weight += s->weight;
     st->frames += s->depth;
+    for (uint32_t i = 0; i < s->depth; i++) {
+        const tachyon_frame *f = st->host->frame(st->host, s->frames[i]);
+        if (!f || f->kind > TACHYON_FRAME_TASK)
+            return TACHYON_ERR_INVALID;
+        st->kinds[f->kind]++;
+    }
     if (s->depth > 0)
         st->last_top = s->frames[0];
     return TACHYON_OK;
@@ -50,9 +57,15 @@ static int good_finish(void *state, const tachyon_finish_info *info)
     h->output_printf(out, "stats.samples %llu\n", (unsigned long long)info->stats->samples);
     h->output_printf(out, "title %s\nlimit %s\nverbose %s\n", h->option(h, "title"),
                      h->option(h, "limit"), h->option(h, "verbose"));
+    h->output_printf(out, "kinds python=%llu gc=%llu native=%llu task=%llu\n", st->kinds[0],
+                     st->kinds[1], st->kinds[2], st->kinds[3]);
     if (top)
         h->output_printf(out, "top %s:%s:%d\n", h->string(h, top->filename, NULL),
                          h->string(h, top->funcname, NULL), top->line);
+    if (top && top->opcode != TACHYON_NO_OPCODE)
+        h->output_printf(out, "opcode %d %s base %d %s\n", top->opcode,
+                         h->string(h, top->opcode_name, NULL), top->base_opcode,
+                         h->string(h, top->base_opcode_name, NULL));
     return h->output_close(out, 1);
 }
 

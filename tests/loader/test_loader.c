@@ -226,6 +226,18 @@ static void test_root_refusal(void)
         CHECK(e && !e->desc && e->reason && strstr(e->reason, "owned by uid 12345"));
         registry_free(&reg);
     }
+
+    /* A named file inherits the risk of a writable directory around it. */
+    if (geteuid() == 0) {
+        CHECK_INT(chown(copy, 0, 0), 0);
+        CHECK_INT(chmod(copy, 0755), 0);
+        CHECK_INT(chmod(tmp, 0777), 0);
+        CHECK_INT(discover(paths, 1, &reg), 0);
+        e = entry_for(&reg, "writable.so");
+        CHECK(e && !e->desc && e->reason && strstr(e->reason, "directory ") &&
+              strstr(e->reason, "is writable by others (mode 0777)"));
+        registry_free(&reg);
+    }
     remove_tree(tmp);
     free(tmp);
 }
@@ -436,7 +448,8 @@ static void test_good_session(void)
         buf[n] = '\0';
         fclose(fp);
         CHECK_STR(buf, "samples 1\nweight 3\nframes 1\nstats.samples 3\n"
-                       "title untitled\nlimit 10\nverbose false\ntop x.py:f:7\n");
+                       "title untitled\nlimit 10\nverbose false\n"
+                       "kinds python=1 gc=0 native=0 task=0\ntop x.py:f:7\n");
     }
     stop(&r);
 }

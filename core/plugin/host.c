@@ -232,7 +232,7 @@ void host_init(struct plugin_session *s)
     memset(h, 0, sizeof *h);
     h->struct_size = sizeof *h;
     h->abi_minor = TACHYON_ABI_MINOR;
-    h->session = &s->session_copy;
+    h->session = s->cfg.session;
     h->log = h_log;
     h->string = h_string;
     h->frame = h_frame;

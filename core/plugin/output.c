@@ -84,7 +84,7 @@ int host_output_open(const tachyon_host *host, const char *path, tachyon_output 
         return TACHYON_ERR_INVALID;
     *out = NULL;
     if (!path)
-        path = s->session_copy.output_path;
+        path = s->cfg.session->output_path;
     o = calloc(1, sizeof *o);
     if (!o)
         return TACHYON_ERR_NOMEM;

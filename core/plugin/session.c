@@ -33,11 +33,6 @@ int plugin_session_create(const struct plugin_session_config *c, struct plugin_s
         return diag_set(ERR_NOMEM, "out of memory creating a plugin session");
     s->cfg = *c;
     s->desc = c->entry->desc;
-    s->session_copy = *c->session;
-    s->session_copy.struct_size = sizeof s->session_copy;
-    if (!s->session_copy.format)
-        s->session_copy.format = c->format->name;
-    s->cfg.session = &s->session_copy;
 
     rc = options_resolve(s->desc, c->settings, &s->opt_values);
     if (rc < 0)

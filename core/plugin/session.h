@@ -31,7 +31,11 @@ struct plugin_session_config {
     const char *source_root;               /* e.g. "/proc/PID/root"; read_source prefixes it, NULL = none */
 };
 
-/* Validates this plugin's options from settings (ERR_USAGE naming plugin,
+/* The config's session, stats and settings are used in place, not copied:
+ * they must outlive the plugin session, and updates the caller makes (the
+ * start time, the statistics) are what host->session and host->stats show.
+ *
+ * Validates this plugin's options from settings (ERR_USAGE naming plugin,
  * key, expected form and origin), then calls the plugin's create().
  * Boolean option values reach the plugin as "true" or "false" whatever
  * spelling the user chose (1/0, yes/no, on/off are accepted). */

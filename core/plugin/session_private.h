@@ -8,7 +8,6 @@ struct plugin_session {
     struct plugin_session_config cfg;
     const tachyon_plugin *desc;
     tachyon_host host;
-    tachyon_session session_copy; /* what host.session points to */
     void *state;
     int created;                  /* create() succeeded: destroy() is owed */
     int failed;

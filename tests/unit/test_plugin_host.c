@@ -66,6 +66,7 @@ static int setup(struct env *e, const char *output_name, const char *source_root
         return -1;
     e->entry.desc = &plugin;
     e->sess.struct_size = sizeof e->sess;
+    e->sess.format = "hostfmt";
     if (output_name) {
         snprintf(out, sizeof out, "%s/%s", e->dir, output_name);
         e->sess.output_path = out;
@@ -307,6 +308,7 @@ static void test_interned_data_and_stats(void)
     CHECK_INT(g_host->stats(g_host)->samples, 77);
     CHECK_INT(g_host->abi_minor, TACHYON_ABI_MINOR);
     CHECK(g_host->session != NULL && g_host->session->struct_size == sizeof(tachyon_session));
+    CHECK(g_host->session == &e.sess);
     CHECK_STR(g_host->session->format, "hostfmt");
     teardown(&e);
 }

@@ -34,6 +34,9 @@ static const char *level_name(int level)
 }
 
 static void vlog(const struct plugin_session *s, int level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vlog(const struct plugin_session *s, int level, const char *fmt, va_list ap)
 {
     char line[2048];
     size_t n;

@@ -161,7 +161,7 @@ static uint32_t kind_of(uint32_t frame_kind)
 
 /* The cached facts about frame id, resolved through the host the first time
  * the id is seen. Frame ids are dense, so a flat array indexes them. */
-static int frame_info(struct fg_agg *a, tachyon_frame_id id, const struct fg_frame_info **out)
+static int frame_info(struct fg_agg *a, tachyon_frame_id id, struct fg_frame_info **out)
 {
     int rc;
     if (id >= a->frames_cap) {
@@ -169,6 +169,11 @@ static int frame_info(struct fg_agg *a, tachyon_frame_id id, const struct fg_fra
         if ((rc = reserve((void **)&a->frames, &a->frames_cap, (size_t)id + 1, sizeof(*a->frames))) < 0)
             return rc;
         memset(a->frames + old, 0, (a->frames_cap - old) * sizeof(*a->frames));
+        /* FG_NONE never equals a parent, so fresh ways never hit. */
+        for (size_t i = old; i < a->frames_cap; i++) {
+            for (int w = 0; w < FG_FRAME_WAYS; w++)
+                a->frames[i].ways[w].parent = FG_NONE;
+        }
     }
     struct fg_frame_info *fi = &a->frames[id];
     if (fi->loc == 0) {
@@ -279,12 +284,13 @@ int fg_agg_add(struct fg_agg *a, const tachyon_sample *s)
         t->is_main = 1;
 
     int gc = (s->status & TACHYON_THREAD_IN_GC) != 0;
+    unsigned way = (unsigned)((size_t)(t - a->threads) % FG_FRAME_WAYS);
     uint32_t node = t->root;
     int same = 1; /* still on the prefix shared with the previous stack */
     a->nodes[node].total += w;
     for (uint32_t pos = 0; pos < depth; pos++) {
         tachyon_frame_id fid = s->frames[depth - 1 - pos];
-        const struct fg_frame_info *fi;
+        struct fg_frame_info *fi;
         if ((rc = frame_info(a, fid, &fi)) < 0)
             goto out;
         gc |= (int)fi->is_gc;
@@ -297,8 +303,16 @@ int fg_agg_add(struct fg_agg *a, const tachyon_sample *s)
             /* frame_info may have grown the frame table: copy what we need
              * before any further allocation. */
             tachyon_str_id op_name = fi->op_name, base = fi->base_name;
-            if ((rc = fg_agg_child(a, node, fi->loc, &child)) < 0)
-                goto out;
+            if (fi->ways[way].parent == node) {
+                child = fi->ways[way].child;
+            } else {
+                uint32_t loc = fi->loc;
+                if ((rc = fg_agg_child(a, node, loc, &child)) < 0)
+                    goto out;
+                fi = &a->frames[fid];
+                fi->ways[way].parent = node;
+                fi->ways[way].child = child;
+            }
             if (a->opcodes && op_name && (rc = fg_agg_op(a, child, op_name, base, &op)) < 0)
                 goto out;
             t->path_frames[pos] = fid;

@@ -78,11 +78,18 @@ struct fg_thread {
     uint32_t path_cap;
 };
 
+/* Ways of the per-frame child cache; a thread uses way (thread index % N). */
+#define FG_FRAME_WAYS 4
+
 struct fg_frame_info {
     uint32_t loc;            /* 0 while not resolved yet */
     tachyon_str_id op_name;  /* 0 without an opcode */
     tachyon_str_id base_name;
     uint32_t is_gc;
+    /* The node this frame last became under a given parent. Most frames
+     * always sit under the same caller, so this answers most lookups without
+     * touching the (much larger) children hash map. */
+    struct { uint32_t parent, child; } ways[FG_FRAME_WAYS];
 };
 
 struct fg_agg {

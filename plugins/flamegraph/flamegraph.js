@@ -848,6 +848,8 @@
         theme: document.documentElement.getAttribute('data-theme')
       };
     },
-    svg: buildSVG
+    svg: buildSVG,
+    /* Milliseconds from navigation start to the first complete drawing. */
+    readyAt: performance.now()
   };
 }());

@@ -20,6 +20,7 @@ struct collapsed_state {
 
 static int collapsed_create(const tachyon_host *host, const char *format, void **state)
 {
+    (void)format;   /* the plugin provides one format only */
     struct collapsed_state *st = calloc(1, sizeof *st);
     if (!st)
         return TACHYON_ERR_NOMEM;
@@ -56,6 +57,7 @@ static int collapsed_finish(void *state, const tachyon_finish_info *info)
 {
     struct collapsed_state *st = state;
     const tachyon_host *host = st->host;
+    (void)info;     /* the output is the same however the session ended */
     if (st->stacks.n == 0) {
         /* Like the reference profiler: nothing to write, say so. */
         host->log(host, TACHYON_LOG_WARNING, "No stack data to export");

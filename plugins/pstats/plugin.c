@@ -75,6 +75,7 @@ static int read_options(const tachyon_host *host, struct pstats_state *st)
 
 static int pstats_create(const tachyon_host *host, const char *format, void **state)
 {
+    (void)format;   /* the plugin provides one format only */
     struct pstats_state *st = calloc(1, sizeof *st);
     if (!st)
         return TACHYON_ERR_NOMEM;
@@ -165,6 +166,7 @@ static int write_marshal(struct pstats_state *st)
 static int pstats_finish(void *state, const tachyon_finish_info *info)
 {
     struct pstats_state *st = state;
+    (void)info;     /* the report is the same however the session ended */
     if (st->host->session->output_path == NULL)
         return write_table(st);
     return write_marshal(st);

@@ -127,9 +127,18 @@ class TableTest(ToolTest):
                       "filename:lineno(function)", out)
         self.assertIn("            6/6      31.6        60.000      31.6        60.000  "
                       "work.py:30(inner)", out)
-        # Exactly one second stays in seconds.
+        # Exactly one second stays in seconds, exactly a millisecond in ms.
         out = table(interval="1000000")
         self.assertIn("tottime (s)", out)
+        one = self.path("one.txt")
+        with open(one, "w") as f:
+            f.write("1 1 1 0 /app/a.py|f|1\n")
+        out = feed("pstats", one, "--interval", "1000").stdout
+        self.assertIn("  tottime (ms)  ", out)
+        self.assertIn("            1/1     100.0         1.000     100.0         1.000  a.py:1(f)",
+                      out)
+        out = feed("pstats", one, "--interval", "999").stdout
+        self.assertIn("  tottime (\u03bcs)  ", out)
 
     def test_no_ansi_when_not_a_terminal(self):
         self.assertIsNone(ANSI.search(table()))

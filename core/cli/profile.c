@@ -69,33 +69,77 @@ static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_s
 }
 
 struct probe {
+    const struct interner *interner;
+    const char *script_base;     /* basename of the script, NULL for -m or attach */
+    int module;                  /* run -m: runpy runs the module */
     int frames;
+    int at_target;
 };
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Is the root of this stack the target's own code rather than interpreter
+ * start-up (site, getpath, importlib)? */
+static int root_is_target(const struct probe *pr, const struct py_thread_sample *s)
+{
+    const tachyon_frame *root = interner_frame(pr->interner, s->frames[s->depth - 1]);
+    const char *func, *file;
+    if (!root)
+        return 0;
+    func = interner_string(pr->interner, root->funcname, NULL);
+    file = interner_string(pr->interner, root->filename, NULL);
+    if (!func || !file)
+        return 0;
+    if (pr->module)
+        return strcmp(func, "_run_module_as_main") == 0;
+    return strcmp(func, "<module>") == 0 && pr->script_base && strcmp(base_name(file), pr->script_base) == 0;
+}
 
 static int probe_cb(void *ctx, const struct py_thread_sample *s)
 {
     struct probe *pr = ctx;
-    if (s->depth > 0)
-        pr->frames = 1;
+    if (s->depth == 0)
+        return 0;
+    pr->frames = 1;
+    if ((s->status & TACHYON_THREAD_MAIN) && root_is_target(pr, s))
+        pr->at_target = 1;
     return 0;
 }
 
-/* A freshly started interpreter has a runtime before it runs any Python
- * code; start the clock only once a thread has a frame, so the profile
- * starts with the target's own code. */
-static int wait_until_running(struct profile *p, pid_t pid, int *child_status, int *reaped)
+/* A freshly started interpreter runs its own start-up code (getpath, site,
+ * importlib) before the target's; start the clock when the main thread's
+ * root frame is the script's <module> (or runpy's, for -m), as upstream's
+ * start-up synchronisation does. A target we cannot recognise (a zip, a
+ * directory) is profiled once it has run Python code for a while. */
+static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t pid, int is_child,
+                              int *child_status, int *reaped)
 {
-    uint64_t deadline = clock_now_ns() + STARTUP_TIMEOUT_NS;
-    struct py_sample_opts o = { 0 };
+    uint64_t start = clock_now_ns(), deadline = start + STARTUP_TIMEOUT_NS, first_frames = 0;
+    struct py_sample_opts so = { 0 };
     struct probe pr;
     int rc;
 
+    memset(&pr, 0, sizeof pr);
+    pr.interner = p->interner;
+    pr.module = o->module;
+    pr.script_base = (is_child && !o->module) ? base_name(o->target_argv[0]) : NULL;
     for (;;) {
-        pr.frames = 0;
-        rc = py_target_sample(p->target, &o, probe_cb, &pr);
-        if (rc == 0 && pr.frames)
-            return 0;
-        if (rc == ERR_NOPROC || child_exited(pid, child_status)) {
+        pr.frames = pr.at_target = 0;
+        rc = py_target_sample(p->target, &so, probe_cb, &pr);
+        if (rc == 0 && pr.frames) {
+            uint64_t now = clock_now_ns();
+            if (!is_child || pr.at_target)
+                return 0;
+            if (!first_frames)
+                first_frames = now;
+            else if (now - first_frames > 5000000000ull)
+                return 0;
+        }
+        if (rc == ERR_NOPROC || (is_child && child_exited(pid, child_status))) {
             *reaped = rc != ERR_NOPROC || *reaped;
             return ERR_NOPROC;
         }
@@ -104,7 +148,7 @@ static int wait_until_running(struct profile *p, pid_t pid, int *child_status, i
         if (clock_now_ns() > deadline)
             return diag_set(ERR_NOTREADY, "the Python interpreter in process %d did not start running code within 30 seconds",
                             (int)pid);
-        clock_sleep_until(clock_now_ns() + 200000ull);
+        clock_sleep_until(clock_now_ns() + 100000ull);
     }
 }
 
@@ -143,6 +187,18 @@ static int sink_tick(void *ctx, uint64_t now_ns)
 static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
     return py_target_sample(ctx, o, cb, cb_ctx);
+}
+
+static void reap_exited_child(pid_t pid, int *status, int *reaped)
+{
+    uint64_t deadline = clock_now_ns() + TERMINATE_GRACE_NS;
+    while (clock_now_ns() < deadline) {
+        if (child_exited(pid, status)) {
+            *reaped = 1;
+            return;
+        }
+        clock_sleep_until(clock_now_ns() + 1000000ull);
+    }
 }
 
 /* Stop a child we started that is still running when profiling ends. */
@@ -213,6 +269,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
 
     memset(&p, 0, sizeof p);
     memset(&res, 0, sizeof res);
+    signals_install();
     entry = registry_find_format(reg, o->s.format, &fmt);
     if (!entry) {
         fprintf(stderr, "Error: no installed plugin provides the format '%s'\n", o->s.format);
@@ -240,7 +297,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
-    rc = wait_until_running(&p, pid, &status, &reaped);
+    rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
         exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;
         print_no_samples(o);
@@ -270,7 +327,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     pc.source_root = p.source_root;
     rc = plugin_session_create(&pc, &p.plugin);
     if (rc) {
-        fprintf(stderr, "Error: %s\n", diag_message());
+        /* A plugin that failed in create() was already reported by the
+         * session, in its own words. */
+        if (rc != ERR_PLUGIN)
+            fprintf(stderr, "Error: %s\n", diag_message());
         exit_code = rc == ERR_USAGE ? EXIT_USAGE : EXIT_FAIL;
         goto out;
     }
@@ -299,6 +359,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (res.child_reaped) {
         reaped = 1;
         status = res.child_status;
+    } else if (is_child && res.target_exited) {
+        /* Its memory is gone, so it is a zombie or about to be one: collect
+         * its exit status, which `run` returns. */
+        reap_exited_child(pid, &status, &reaped);
     }
     if (rc) {
         fprintf(stderr, "Error: %s\n", diag_message());

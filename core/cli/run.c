@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +45,9 @@ static int spawn(char *const argv[], int quiet, pid_t *pid_out)
     }
     if (pid == 0) {
         close(pipefd[0]);
+        /* The target belongs to this profiling run: if tachyon is killed
+         * outright, do not leave it running unobserved. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (quiet) {
             int devnull = open("/dev/null", O_RDWR);
             if (devnull >= 0) {

@@ -6,7 +6,7 @@ import sys
 import time
 import unittest
 
-from support import Target, TempDir, interpreters, run_tachyon, workload
+from support import TACHYON, Target, TempDir, interpreters, run_tachyon, workload
 
 
 def last_line(text):
@@ -111,8 +111,9 @@ class RuntimeErrors(unittest.TestCase):
         name, python = interpreters()[0]
         with Target(python, workload("forever.py"), ready_marker="ready") as t:
             r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                                os.environ.get("TACHYON_BIN"), "attach", "-d", "1", str(t.pid)],
-                               capture_output=True, text=True, timeout=60)
+                                TACHYON, "attach", "-d", "1", str(t.pid)],
+                               capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, HOME="/tmp", XDG_CONFIG_HOME="/tmp/tachyon-nobody-config"))
         self.assertEqual(r.returncode, 1, r.stderr)
         line = last_line(r.stderr)
         self.assertIn("permission", line.lower())

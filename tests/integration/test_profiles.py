@@ -9,7 +9,7 @@ import sys
 import time
 import unittest
 
-from support import (Target, TempDir, frame_func, interpreters, parse_collapsed, run_tachyon,
+from support import (TACHYON, Target, TempDir, frame_func, interpreters, parse_collapsed, run_tachyon,
                      workload)
 
 
@@ -27,7 +27,7 @@ class Profiles(unittest.TestCase):
     def test_time_split(self):
         for name, python in interpreters():
             with self.subTest(python=name):
-                stacks, r = collapsed_profile(self, python, workload("split.py"), "2.0")
+                stacks, r = collapsed_profile(self, python, workload("split.py"), "2.0", "sleep")
                 total = sum(c for _, c in stacks)
                 self.assertGreater(total, 2000, r.stdout)
                 hot = sum(c for s, c in stacks if "hot" in map(frame_func, s))
@@ -48,11 +48,13 @@ class Profiles(unittest.TestCase):
                 self.assertEqual(funcs[-1], "leaf")
                 i = funcs.index("recurse")
                 self.assertEqual(funcs[i:i + 200], ["recurse"] * 200)
-                # Line numbers: the recursive call line, the same in every level.
-                lines = {f.rsplit(":", 1)[1] for f in best[1:] if frame_func(f) == "recurse"}
-                self.assertEqual(len(lines), 1, lines)
+                # Line numbers: every level but the innermost is on the recursive
+                # call; the innermost is on the call to leaf().
+                lines = [int(f.rsplit(":", 1)[1]) for f in best[1:] if frame_func(f) == "recurse"]
                 src = open(workload("deep.py")).read().splitlines()
-                self.assertIn("recurse(depth - 1, seconds)", src[int(lines.pop()) - 1])
+                self.assertEqual(len(set(lines[:-1])), 1, lines)
+                self.assertIn("recurse(depth - 1, seconds)", src[lines[0] - 1])
+                self.assertIn("leaf(seconds)", src[lines[-1] - 1])
 
     def test_all_threads(self):
         for name, python in interpreters():
@@ -147,7 +149,7 @@ class Profiles(unittest.TestCase):
         _, python = interpreters()[-1]
         with Target(python, workload("forever.py"), ready_marker="ready") as t, TempDir() as d:
             out = os.path.join(d, "k.txt")
-            p = subprocess.Popen([os.environ.get("TACHYON_BIN"), "attach", "--collapsed", "-o", out, str(t.pid)],
+            p = subprocess.Popen([TACHYON, "attach", "--collapsed", "-o", out, str(t.pid)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(1.5)
             t.proc.kill()
@@ -159,7 +161,7 @@ class Profiles(unittest.TestCase):
         _, python = interpreters()[0]
         with TempDir() as d:
             out = os.path.join(d, "c.txt")
-            p = subprocess.Popen([os.environ.get("TACHYON_BIN"), "run", "--python", python, "--collapsed",
+            p = subprocess.Popen([TACHYON, "run", "--python", python, "--collapsed",
                                   "-o", out, workload("forever.py")],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(2.0)

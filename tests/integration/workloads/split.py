@@ -1,6 +1,8 @@
-"""A CPU-bound workload with a time split known by construction: hot()
-spins three times as long as cold() on every round, so a correct profile
-puts 75% of the samples under hot and 25% under cold."""
+"""A workload with a time split known by construction: on every round
+hot() takes three times as long as cold(), so a correct wall-clock profile
+puts 75% of the samples under hot and 25% under cold. With "sleep" the
+rounds wait instead of spinning, which keeps the split exact however busy
+the machine is; "spin" burns CPU for the same times."""
 import sys
 import time
 
@@ -11,12 +13,15 @@ def spin(seconds):
         pass
 
 
+WAIT = spin
+
+
 def hot():
-    spin(0.015)
+    WAIT(0.015)
 
 
 def cold():
-    spin(0.005)
+    WAIT(0.005)
 
 
 def main(total):
@@ -27,4 +32,6 @@ def main(total):
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[2] == "sleep":
+        WAIT = time.sleep
     main(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)

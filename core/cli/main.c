@@ -1,0 +1,203 @@
+/* tachyon: a sampling profiler for CPython. Entry point and dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../config/config.h"
+#include "../proc/process.h"
+#include "cli.h"
+
+#ifndef TACHYON_VERSION
+#define TACHYON_VERSION "0.0.0"
+#endif
+
+/* Upstream flags whose features this build does not have yet: refuse them
+ * plainly rather than silently profiling something else. */
+static int refuse_unsupported(const struct cli_opts *o)
+{
+    const char *flag = NULL;
+    if (o->s.async_aware)
+        flag = "--async-aware";
+    else if (o->subprocesses)
+        flag = "--subprocesses";
+    else if (o->blocking)
+        flag = "--blocking";
+    else if (o->browser)
+        flag = "--browser";
+    else if (o->s.native)
+        flag = "--native";
+    else if (o->s.opcodes)
+        flag = "--opcodes";
+    else if (o->s.mode != TACHYON_MODE_WALL)
+        flag = "--mode other than wall";
+    if (!flag)
+        return 0;
+    return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);
+}
+
+/* `tachyon plugins` and `tachyon config` take only --plugin/--config/-h. */
+static int parse_simple(struct cli_opts *o, enum cli_command cmd, int argc, char **argv, int *help)
+{
+    int i;
+    o->command = cmd;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            *help = 1;
+        } else if ((strcmp(argv[i], "--plugin") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+            if (argv[i][2] == 'p') {
+                const char **grown = realloc(o->plugin_paths, (o->n_plugin_paths + 1) * sizeof *grown);
+                if (!grown)
+                    return ERR_NOMEM;
+                o->plugin_paths = grown;
+                o->plugin_paths[o->n_plugin_paths++] = argv[++i];
+            } else {
+                o->config_file = argv[++i];
+            }
+        } else {
+            return cli_usage_error(cmd, "unrecognized arguments: %s", argv[i]);
+        }
+    }
+    return 0;
+}
+
+static enum cli_command command_of(const char *word)
+{
+    if (strcmp(word, "run") == 0)
+        return CMD_RUN;
+    if (strcmp(word, "attach") == 0)
+        return CMD_ATTACH;
+    if (strcmp(word, "plugins") == 0)
+        return CMD_PLUGINS;
+    if (strcmp(word, "config") == 0)
+        return CMD_CONFIG;
+    return CMD_NONE;
+}
+
+static int list_formats(const struct plugin_registry *reg, char *buf, size_t len)
+{
+    size_t i, n = 0;
+    uint32_t f;
+    buf[0] = '\0';
+    for (i = 0; i < reg->count && n < len; i++) {
+        const struct plugin_entry *e = &reg->entries[i];
+        if (!e->desc || e->shadowed)
+            continue;
+        for (f = 0; f < e->desc->format_count && n < len; f++)
+            n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", e->desc->formats[f].name);
+    }
+    return (int)n;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_opts o;
+    struct plugin_registry reg = { 0 };
+    struct config_request rq = { 0 };
+    const tachyon_format *fmt = NULL;
+    enum cli_command cmd;
+    int rc, help = 0, exit_code = EXIT_FAIL;
+    char formats[512];
+
+    memset(&o, 0, sizeof o);
+    settings_init_defaults(&o.s);
+    if (argc < 2) {
+        cli_usage_error(CMD_NONE, "the following arguments are required: command");
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        cli_print_help(stdout, CMD_NONE, NULL);
+        exit_code = 0;
+        goto out;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("tachyon %s (plugin ABI %d.%d)\n", TACHYON_VERSION, TACHYON_ABI_VERSION, TACHYON_ABI_MINOR);
+        exit_code = 0;
+        goto out;
+    }
+    cmd = command_of(argv[1]);
+    if (cmd == CMD_NONE) {
+        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, plugins, config)",
+                        argv[1]);
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    if (cmd == CMD_RUN || cmd == CMD_ATTACH)
+        rc = cli_parse(&o, cmd, argc - 1, argv + 1);
+    else
+        rc = parse_simple(&o, cmd, argc - 1, argv + 1, &help);
+    if (rc == 1) {
+        help = 1;
+    } else if (rc) {
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+
+    rq.explicit_file = o.config_file;
+    rq.use_environment = 1;
+    rc = config_load(&o.s, &rq);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+    if (!o.s.format) {
+        o.s.format = strdup("pstats");
+        if (!o.s.format)
+            goto out;
+    }
+    rc = cli_discover(&o, &reg);
+    if (rc) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
+    if (help) {
+        cli_print_help(stdout, cmd, &reg);
+        exit_code = 0;
+        goto out;
+    }
+    if (cmd == CMD_PLUGINS) {
+        registry_print(&reg, stdout);
+        exit_code = 0;
+        goto out;
+    }
+    if (cmd == CMD_CONFIG) {
+        exit_code = config_print(stdout, &o.s) ? EXIT_FAIL : 0;
+        goto out;
+    }
+
+    if (o.live && !o.format_flag) {
+        free(o.s.format);
+        o.s.format = strdup("live");
+        if (!o.s.format)
+            goto out;
+    }
+    if (!registry_find_format(&reg, o.s.format, &fmt)) {
+        list_formats(&reg, formats, sizeof formats);
+        /* Still apply the option rules first: a rule violation is the
+         * clearer message when both apply. */
+        if (cli_validate(&o, 0) == 0)
+            cli_usage_error(cmd, "no installed plugin provides the output format '%s' (installed: %s; see "
+                                 "`tachyon plugins`)", o.live ? "live" : o.s.format, formats[0] ? formats : "none");
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+    if (cli_validate(&o, fmt->flags) || refuse_unsupported(&o)) {
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
+
+    if (cmd == CMD_RUN) {
+        exit_code = cli_run(&o, &reg);
+    } else {
+        if (!proc_alive(o.pid)) {
+            fprintf(stderr, "Error: Process with PID '%d' does not exist.\n", (int)o.pid);
+            goto out;
+        }
+        exit_code = cli_profile(&o, &reg, o.pid, 0);
+    }
+out:
+    registry_free(&reg);
+    cli_opts_free(&o);
+    return exit_code;
+}

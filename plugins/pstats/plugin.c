@@ -167,7 +167,10 @@ static int pstats_finish(void *state, const tachyon_finish_info *info)
 {
     struct pstats_state *st = state;
     (void)info;     /* the report is the same however the session ended */
-    if (st->host->session->output_path == NULL)
+    /* "-o -" names standard output: the table is meant for it, a binary
+     * marshal image is not. */
+    const char *path = st->host->session->output_path;
+    if (path == NULL || strcmp(path, TACHYON_OUTPUT_STDOUT) == 0)
         return write_table(st);
     return write_marshal(st);
 }

@@ -140,6 +140,9 @@ class TableTest(ToolTest):
         out = feed("pstats", one, "--interval", "999").stdout
         self.assertIn("  tottime (\u03bcs)  ", out)
 
+    def test_dash_output_is_the_table(self):
+        self.assertEqual(table("-o", "-"), expected("pstats_basic_default.txt"))
+
     def test_no_ansi_when_not_a_terminal(self):
         self.assertIsNone(ANSI.search(table()))
 

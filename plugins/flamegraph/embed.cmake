@@ -1,9 +1,10 @@
-# cmake -DINPUTS="a.js|b.css" -DNAMES="fg_js|fg_css" -DOUTPUT=assets.h -P embed.cmake
+# cmake -DINPUTS="a.js,b.js|c.css" -DNAMES="fg_js|fg_css" -DOUTPUT=assets.h -P embed.cmake
 #
 # Turns the report's own HTML, JavaScript and CSS files into C arrays so the
 # plugin carries them inside the .so and writes one self-contained page. Each
-# array gets a terminating NUL (not counted in its _len) so C code can search
-# it with string functions.
+# '|'-separated input is one array; a ',' inside it lists files concatenated
+# (a newline after each) into that array. Each array gets a terminating NUL
+# (not counted in its _len) so C code can search it with string functions.
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 string(REPLACE "|" ";" NAMES "${NAMES}")
 list(LENGTH INPUTS n_inputs)
@@ -16,20 +17,29 @@ math(EXPR last "${n_inputs} - 1")
 foreach(i RANGE ${last})
   list(GET INPUTS ${i} input)
   list(GET NAMES ${i} name)
-  file(READ "${input}" text)
+  string(REPLACE "," ";" parts "${input}")
+  set(text "")
+  foreach(part IN LISTS parts)
+    file(READ "${part}" part_text)
+    string(APPEND text "${part_text}\n")
+  endforeach()
   # Inlined scripts and styles end at the first closing tag of their kind, so
   # one inside an asset would cut the page short.
   string(TOLOWER "${text}" lower)
   if(input MATCHES "\\.(js|css)$" AND (lower MATCHES "</script" OR lower MATCHES "</style" OR lower MATCHES "<!--"))
     message(FATAL_ERROR "${input} contains </script, </style or <!--, which would break the inlined page")
   endif()
-  file(READ "${input}" hex HEX)
+  # Hex goes through a scratch file because file(READ ... HEX) is the only
+  # way to get at the bytes.
+  file(WRITE "${OUTPUT}.part" "${text}")
+  file(READ "${OUTPUT}.part" hex HEX)
+  file(REMOVE "${OUTPUT}.part")
   string(LENGTH "${hex}" hex_len)
   math(EXPR len "${hex_len} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
   # Break the initialiser into lines of 24 bytes to keep compilers happy.
   string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){24})" "\\1\n" hex "${hex}")
-  string(APPEND out "static const char ${name}[] = {\n${hex}0x00};\n")
+  string(APPEND out "static const unsigned char ${name}[] = {\n${hex}0x00};\n")
   string(APPEND out "static const size_t ${name}_len = ${len};\n\n")
 endforeach()
 file(WRITE "${OUTPUT}.tmp" "${out}")

@@ -27,7 +27,8 @@ int fg_agg_init(struct fg_agg *a, const tachyon_host *host, int opcodes)
     a->host = host;
     a->opcodes = opcodes;
     if ((rc = fg_map_init(&a->func_ids, 256)) < 0 || (rc = fg_map_init(&a->loc_ids, 1024)) < 0 ||
-        (rc = fg_map_init(&a->children, 4096)) < 0 || (rc = fg_map_init(&a->op_ids, 64)) < 0)
+        (rc = fg_map_init(&a->children, 4096)) < 0 || (rc = fg_map_init(&a->op_ids, 64)) < 0 ||
+        (rc = fg_map_init(&a->thread_ids, 16)) < 0)
         goto fail;
     /* locs[0] is the root placeholder so that a loc id is never 0 and a
      * (parent, loc) key is never 0 either. */
@@ -57,6 +58,7 @@ void fg_agg_free(struct fg_agg *a)
     fg_map_free(&a->loc_ids);
     fg_map_free(&a->children);
     fg_map_free(&a->op_ids);
+    fg_map_free(&a->thread_ids);
     memset(a, 0, sizeof(*a));
 }
 
@@ -164,6 +166,11 @@ static uint32_t kind_of(uint32_t frame_kind)
 static int frame_info(struct fg_agg *a, tachyon_frame_id id, struct fg_frame_info **out)
 {
     int rc;
+    /* Ids are dense, so one past the host's count is a bad id: it shares
+     * slot 0, which resolves to an unknown frame, rather than sizing the
+     * table after it. */
+    if (id >= a->frames_cap && id > a->host->frame_count(a->host))
+        id = 0;
     if (id >= a->frames_cap) {
         size_t old = a->frames_cap;
         if ((rc = reserve((void **)&a->frames, &a->frames_cap, (size_t)id + 1, sizeof(*a->frames))) < 0)
@@ -200,25 +207,38 @@ static int frame_info(struct fg_agg *a, tachyon_frame_id id, struct fg_frame_inf
 static int thread_get(struct fg_agg *a, const tachyon_sample *s, struct fg_thread **out)
 {
     int rc;
-    if (a->last_thread < a->thread_count && a->threads[a->last_thread].thread_id == s->thread_id) {
-        *out = &a->threads[a->last_thread];
-        return 0;
-    }
-    for (size_t i = 0; i < a->thread_count; i++) {
+    uint32_t idx;
+    /* The sampler reports the threads of a tick in the same order every
+     * time, so the last thread and the one after it answer most calls. */
+    for (size_t i = a->last_thread; i < a->last_thread + 2 && i < a->thread_count; i++) {
         if (a->threads[i].thread_id == s->thread_id) {
             a->last_thread = i;
             *out = &a->threads[i];
             return 0;
         }
     }
+    /* The map cannot hold key 0, so thread id 0 has a slot of its own. */
+    int found = s->thread_id ? fg_map_get(&a->thread_ids, s->thread_id, &idx)
+                             : (a->thread_zero ? (idx = a->thread_zero - 1, 1) : 0);
+    if (found) {
+        a->last_thread = idx;
+        *out = &a->threads[idx];
+        return 0;
+    }
     if ((rc = reserve((void **)&a->threads, &a->thread_cap, a->thread_count + 1, sizeof(*a->threads))) < 0)
         return rc;
-    struct fg_thread *t = &a->threads[a->thread_count];
+    idx = (uint32_t)a->thread_count;
+    struct fg_thread *t = &a->threads[idx];
     memset(t, 0, sizeof(*t));
     t->thread_id = s->thread_id;
     if ((rc = fg_agg_new_root(a, &t->root)) < 0)
         return rc;
-    a->last_thread = a->thread_count++;
+    if (s->thread_id && (rc = fg_map_put(&a->thread_ids, s->thread_id, idx)) < 0)
+        return rc;
+    if (!s->thread_id)
+        a->thread_zero = idx + 1;
+    a->thread_count++;
+    a->last_thread = idx;
     *out = t;
     return 0;
 }
@@ -309,7 +329,6 @@ int fg_agg_add(struct fg_agg *a, const tachyon_sample *s)
                 uint32_t loc = fi->loc;
                 if ((rc = fg_agg_child(a, node, loc, &child)) < 0)
                     goto out;
-                fi = &a->frames[fid];
                 fi->ways[way].parent = node;
                 fi->ways[way].child = child;
             }

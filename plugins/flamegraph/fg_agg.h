@@ -116,6 +116,8 @@ struct fg_agg {
     struct fg_thread *threads;
     size_t thread_count, thread_cap;
     size_t last_thread;      /* index of the most recent thread, a cheap cache */
+    struct fg_map thread_ids; /* thread id -> index, for ids other than 0 */
+    uint32_t thread_zero;    /* index of thread id 0 + 1, or 0 when unseen */
 };
 
 int fg_agg_init(struct fg_agg *a, const tachyon_host *host, int opcodes);

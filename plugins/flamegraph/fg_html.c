@@ -65,7 +65,8 @@ static int dump_cb(const char *buffer, size_t size, void *data)
 
 int fg_html_write(const tachyon_host *host, const json_t *doc)
 {
-    const char *t = fg_template, *end = fg_template + fg_template_len;
+    /* The arrays are unsigned so any byte value initialises them portably. */
+    const char *t = (const char *)fg_template, *end = t + fg_template_len;
     struct sink *s = calloc(1, sizeof(*s)); /* 64 KiB: not on the stack */
     if (!s)
         return TACHYON_ERR_NOMEM;
@@ -88,9 +89,9 @@ int fg_html_write(const tachyon_host *host, const json_t *doc)
         }
         size_t n = (size_t)(close - name);
         if (n == 3 && memcmp(name, "CSS", 3) == 0)
-            put(s, fg_css, fg_css_len);
+            put(s, (const char *)fg_css, fg_css_len);
         else if (n == 2 && memcmp(name, "JS", 2) == 0)
-            put(s, fg_js, fg_js_len);
+            put(s, (const char *)fg_js, fg_js_len);
         else if (n == 4 && memcmp(name, "DATA", 4) == 0) {
             if (json_dump_callback(doc, dump_cb, s, JSON_COMPACT) < 0 && s->rc == 0)
                 s->rc = TACHYON_ERR_NOMEM;

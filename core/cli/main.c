@@ -36,6 +36,23 @@ static int refuse_unsupported(const struct cli_opts *o)
     return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);
 }
 
+/* upstream's pstats display flags are options the pstats plugin declares;
+ * the option rules already refused them with any other format. */
+static int map_pstats_flags(struct cli_opts *o)
+{
+    char limit[24];
+    int rc = 0;
+    if (o->sort)
+        rc = settings_set_plugin_opt(&o->s, "pstats", "sort", o->sort, SRC_COMMAND_LINE, "--sort");
+    if (!rc && o->limit >= 0) {
+        snprintf(limit, sizeof limit, "%ld", o->limit);
+        rc = settings_set_plugin_opt(&o->s, "pstats", "limit", limit, SRC_COMMAND_LINE, "--limit");
+    }
+    if (!rc && o->no_summary)
+        rc = settings_set_plugin_opt(&o->s, "pstats", "summary", "false", SRC_COMMAND_LINE, "--no-summary");
+    return rc ? diag_set(rc, "out of memory") : 0;
+}
+
 /* `tachyon plugins` and `tachyon config` take only --plugin/--config/-h. */
 static int parse_simple(struct cli_opts *o, enum cli_command cmd, int argc, char **argv, int *help)
 {
@@ -187,6 +204,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (map_pstats_flags(&o)) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
     if (cmd == CMD_RUN) {
         exit_code = cli_run(&o, &reg);
     } else {

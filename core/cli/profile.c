@@ -371,7 +371,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (!(fmt->flags & TACHYON_FORMAT_INTERACTIVE))
         sampler_print_summary(summary_out, &p.stats, sc.interval_ns, res.interrupted);
     fflush(summary_out);
-    if (p.stats.samples == 0)
+    /* A report on standard output (the pstats table) says so itself. */
+    if (p.stats.samples == 0 && p.output_path)
         print_no_samples(o);
 
     memset(&fin, 0, sizeof fin);

@@ -69,8 +69,8 @@ static int entry_for(uint32_t hexversion, int opcode, const struct opcode_table 
 
 int opcode_lookup(uint32_t hexversion, int opcode, struct opcode_info *out)
 {
-    const struct opcode_table *t;
-    const struct opcode_entry *e;
+    const struct opcode_table *t = NULL;
+    const struct opcode_entry *e = NULL;
     int rc = entry_for(hexversion, opcode, &t, &e);
 
     if (rc < 0)
@@ -89,8 +89,8 @@ int opcode_lookup(uint32_t hexversion, int opcode, struct opcode_info *out)
 
 int opcode_cache_entries(uint32_t hexversion, int base_opcode)
 {
-    const struct opcode_table *t;
-    const struct opcode_entry *e;
+    const struct opcode_table *t = NULL;
+    const struct opcode_entry *e = NULL;
     int rc = entry_for(hexversion, base_opcode, &t, &e);
 
     if (rc < 0)

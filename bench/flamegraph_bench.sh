@@ -33,7 +33,6 @@ run() { # name, extra feed args...
 # keeps all 50,000 nodes (per thread and merged), the worst case.
 run default
 run all-nodes --plugin-opt flamegraph.min_percent=0
-run opcodes --opcodes --plugin-opt flamegraph.min_percent=0
 
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ] || ! command -v node >/dev/null 2>&1; then

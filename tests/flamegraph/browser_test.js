@@ -350,25 +350,27 @@ test('a million samples over 50,000 nodes open quickly and stay responsive', asy
 });
 
 test('live: tachyon run --flamegraph profiles the workload', async (ctx) => {
-  if (!args.tachyon || !fs.existsSync(args.tachyon)) return 'skipped: no tachyon binary';
+  if (!args.tachyon || !fs.existsSync(args.tachyon)) return 'skipped: the tachyon executable is not built';
   const html = path.join(OUT, 'live.html');
   fs.rmSync(html, { force: true });
   const python = args.python || '/usr/bin/python3';
-  const res = childProcess.spawnSync(args.tachyon, ['run', '--flamegraph', '-o', html, python, WORKLOAD],
-    { encoding: 'utf8', timeout: 120000 });
-  if (res.status !== 0) {
-    throw new Error(`tachyon run failed (${res.status}): ${res.stderr}`);
-  }
+  const argv = ['run', '--python', python, '--plugin', path.join(args['plugin-dir'], 'flamegraph.so'),
+    '--flamegraph', '-o', html, WORKLOAD];
+  const res = childProcess.spawnSync(args.tachyon, argv, { encoding: 'utf8', timeout: 120000 });
+  if (res.status !== 0) throw new Error(`tachyon ${argv.join(' ')} failed (${res.status}): ${res.stderr}`);
   const page = await openReport(ctx.context, html);
+  const st = await fg(page);
+  /* hot_loop may show up at two lines (the loop header and its body). */
   const hot = (await rects(page)).filter((r) => r.name === 'hot_loop');
-  assert.ok(hot.length > 0, 'hot_loop appears in a live profile');
+  const drawn = hot.reduce((sum, r) => sum + r.w, 0) / st.width;
+  assert.ok(drawn > 0.3, `hot_loop drawn over ${(100 * drawn).toFixed(1)}% of the width`);
   const text = await search(page, 'hot_loop', '%');
-  const pct = parseFloat(text);
-  assert.ok(pct > 20, `hot_loop share in a live profile: ${text}`);
+  near(parseFloat(text) / 100, drawn, 0.01, 'search share of hot_loop against its drawn width');
+  assert.ok(await page.textContent('#summary').then((t) => t.includes(path.basename(WORKLOAD))), 'command shown');
   await page.screenshot({ path: path.join(OUT, 'flamegraph_live.png') });
   assert.deepStrictEqual(page.problems, []);
   await page.close();
-  return null;
+  return `hot_loop ${text}`;
 });
 
 async function main() {

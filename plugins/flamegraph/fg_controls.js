@@ -131,6 +131,7 @@ invertBtn.addEventListener('click', function () {
   state.inverted = !state.inverted;
   invertBtn.setAttribute('aria-pressed', String(state.inverted));
   draw();
+  scrollToRoot();
 });
 
 /* ---- Theme ---- */

@@ -78,6 +78,9 @@ function computeLayout() {
     if (row + 1 > L.rows) L.rows = row + 1;
   }
   anc.forEach(function (a, r) { add(a, 0, width, r); });
+  /* Browsers refuse canvases past about 32,000 pixels a side; deeper rows
+   * are left out (zooming in brings them back into range). */
+  var maxRows = Math.floor(30000 / (ROW_HEIGHT * (window.devicePixelRatio || 1)));
   var zoomTotal = t.total[state.zoom];
   var scale = zoomTotal > 0 ? width / zoomTotal : 0;
   /* Preorder with children left to right, so every row's rectangles are
@@ -90,7 +93,7 @@ function computeLayout() {
     var cx = x;
     for (var c = t.firstChild[node]; c >= 0; c = t.nextSibling[c]) {
       var cw = t.total[c] * scale;
-      if (cw >= MIN_WIDTH) kids.push(c, cx, row + 1);
+      if (cw >= MIN_WIDTH && row + 1 < maxRows) kids.push(c, cx, row + 1);
       cx += cw;
     }
     for (var k = kids.length - 3; k >= 0; k -= 3) stack.push(kids[k], kids[k + 1], kids[k + 2]);
@@ -163,6 +166,13 @@ function render() {
   computeLayout();
   draw();
   renderBreadcrumbs();
+  scrollToRoot();
+}
+
+/* Keep the root row in sight: at the bottom of a flame graph, at the top of
+ * an icicle, whatever the depth of the tallest stack. */
+function scrollToRoot() {
+  wrap.scrollTop = state.inverted ? 0 : wrap.scrollHeight;
 }
 
 var pending = false;

@@ -328,6 +328,31 @@ test('names from the profiled program are shown as text, never run', async (ctx)
   await page.close();
 });
 
+test('very deep stacks stay within the canvas limits', async (ctx) => {
+  const frames = ['deep.py|main|1'];
+  for (let i = 0; i < 3000; i++) frames.push('deep.py|recurse|' + (2 + (i % 2)));
+  const stacks = path.join(OUT, 'deep.stacks');
+  fs.writeFileSync(stacks, '1 0x3 10 100 ' + frames.join(';') + '\n1 0x3 10 200 deep.py|main|1;deep.py|leaf|9\n');
+  const page = await openReport(ctx.context, feed(stacks, path.join(OUT, 'deep.html')));
+  const st = await fg(page);
+  const dims = await page.evaluate(() => {
+    const c = document.getElementById('flame');
+    return [c.width, c.height];
+  });
+  assert.ok(dims[1] > 0 && dims[1] <= 32000, `canvas height ${dims[1]}`);
+  assert.ok(st.height * (await page.evaluate(() => window.devicePixelRatio)) <= 32000);
+  near(await share(page, 'leaf'), 0.5, 0.003, 'leaf share');
+  /* The root row is scrolled into view. */
+  const root = (await rects(page)).find((r) => r.node === 0);
+  const visible = await page.evaluate((y) => {
+    const w = document.getElementById('canvas-wrap');
+    return y >= w.scrollTop && y < w.scrollTop + w.clientHeight;
+  }, root.y);
+  assert.ok(visible, 'root row visible');
+  assert.deepStrictEqual(page.problems, []);
+  await page.close();
+});
+
 test('a million samples over 50,000 nodes open quickly and stay responsive', async (ctx) => {
   const html = bigReport();
   const page = await openReport(ctx.context, html);

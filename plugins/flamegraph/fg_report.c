@@ -240,7 +240,11 @@ static int emit_threads(struct ctx *c, json_t *doc, uint32_t all_root)
         json_decref(all);
         return TACHYON_ERR_NOMEM;
     }
-    if ((rc = set_new(doc, "threads", threads)) < 0 || (rc = set_new(doc, "all", all)) < 0)
+    if ((rc = set_new(doc, "threads", threads)) < 0) {
+        json_decref(all);
+        return rc;
+    }
+    if ((rc = set_new(doc, "all", all)) < 0)
         return rc;
     for (size_t i = 0; i < c->a->thread_count; i++) {
         const struct fg_thread *t = &c->a->threads[i];
@@ -274,8 +278,12 @@ static int emit_meta(struct ctx *c, json_t *doc, const tachyon_finish_info *info
     const tachyon_session *s = h->session;
     const tachyon_stats *st = info && info->stats ? info->stats : h->stats(h);
     json_t *kinds = json_array();
-    for (size_t i = 0; kinds && i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
-        json_array_append_new(kinds, json_string(kind_names[i]));
+    for (size_t i = 0; kinds && i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+        if (json_array_append_new(kinds, json_string(kind_names[i])) < 0) {
+            json_decref(kinds);
+            kinds = NULL;
+        }
+    }
     json_t *meta = json_pack(
         "{sisIsssssIsIsIsssbsfsisbsb}", "version", 1, "pid", (json_int_t)s->pid, "python",
         s->python_version ? s->python_version : "", "mode", mode_name(s->mode), "interval_us",
@@ -284,8 +292,15 @@ static int emit_meta(struct ctx *c, json_t *doc, const tachyon_finish_info *info
         s->command_line ? s->command_line : "", "opcodes", c->a->opcodes, "min_percent",
         c->o->min_percent, "context", c->o->context, "interrupted", info ? (int)info->interrupted : 0,
         "target_exited", info ? (int)info->target_exited : 0);
-    if (!meta || set_new(meta, "kinds", kinds) < 0)
+    if (!meta || !kinds) {
+        json_decref(meta);
+        json_decref(kinds);
         return TACHYON_ERR_NOMEM;
+    }
+    if (set_new(meta, "kinds", kinds) < 0) {
+        json_decref(meta);
+        return TACHYON_ERR_NOMEM;
+    }
     int rc = set_new(doc, "meta", meta);
     if (rc < 0 || !st)
         return rc;

@@ -298,7 +298,24 @@ static void threads_on(const char *python)
         child_kill(&ch);
         return;
     }
-    if (sample(&s, 1, 4, &c) == 0) {
+    /* Each thread loops "while True: time.sleep()", so a sample can catch
+     * one of them on the loop line between two sleeps; sample again
+     * (bounded) until every thread is inside its sleep. */
+    for (i = 0; i < 50; i++) {
+        unsigned t, settled = 0;
+        if (sample(&s, 1, 4, &c) != 0)
+            break;
+        for (t = 0; t < c.nthreads; t++) {
+            int want = (c.th[t].status & TACHYON_THREAD_MAIN) ? main_sleep : worker;
+            settled += fline(s.in, c.th[t].frames[0]) == want;
+        }
+        if (c.nthreads == 4 && settled == 4)
+            break;
+        usleep(2000);
+    }
+    if (i == 50)
+        check_fail(__FILE__, __LINE__, "%s: threads never all seen inside their sleep", python);
+    else {
         CHECK_INT(c.nthreads, 4);
         for (i = 0; i < c.nthreads; i++) {
             const char *top = fname(s.in, c.th[i].frames[0]);

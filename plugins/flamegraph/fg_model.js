@@ -145,7 +145,10 @@ function fmtPct(part, whole) {
   var p = 100 * part / whole;
   if (p === 0) return '0%';
   if (p < 0.1) return '<0.1%';
-  return (p >= 99.95 ? p.toFixed(0) : p.toFixed(1)) + '%';
+  /* Never round a part up to a whole: 13,175 of 13,177 is not 100%. */
+  if (part === whole) return '100%';
+  if (p >= 99.95) return (Math.floor(p * 100) / 100).toFixed(2) + '%';
+  return p.toFixed(1) + '%';
 }
 
 function fmtDuration(us) {

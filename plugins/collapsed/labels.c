@@ -12,7 +12,7 @@ void col_labels_init(struct col_labels *l, const tachyon_host *host)
 /* Appends text so that it stays one frame for flamegraph.pl: ';' separates
  * frames there and a line break ends the record, so ';' becomes ',' and
  * control characters become spaces. */
-static int put_clean(struct col_buf *b, const char *s, size_t len)
+static int put_clean(struct pl_buf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -20,7 +20,7 @@ static int put_clean(struct col_buf *b, const char *s, size_t len)
             c = ',';
         else if (c < 0x20 || c == 0x7f)
             c = ' ';
-        int rc = col_buf_byte(b, c);
+        int rc = pl_buf_byte(b, c);
         if (rc)
             return rc;
     }
@@ -46,15 +46,15 @@ static int build(struct col_labels *l, tachyon_frame_id id)
     l->scratch.len = 0;
     if (flen == 1 && file[0] == '~' && line == 0)
         return put_clean(&l->scratch, name, nlen);
-    const char *slash = col_last_char(file, flen, '/');
+    const char *slash = pl_last_char(file, flen, '/');
     const char *base = slash ? slash + 1 : file;
     int rc = put_clean(&l->scratch, base, flen - (size_t)(base - file));
     if (!rc)
-        rc = col_buf_byte(&l->scratch, ':');
+        rc = pl_buf_byte(&l->scratch, ':');
     if (!rc)
         rc = put_clean(&l->scratch, name, nlen);
     if (!rc)
-        rc = col_buf_printf(&l->scratch, ":%d", line);
+        rc = pl_buf_printf(&l->scratch, ":%d", line);
     return rc;
 }
 
@@ -73,7 +73,7 @@ static uint64_t hash_bytes(const char *s, size_t len)
         h ^= (unsigned char)s[i];
         h *= 0x100000001b3ULL;
     }
-    return col_hash_mix(h, len);
+    return pl_hash_mix(h, len);
 }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -106,18 +106,18 @@ int col_label_of(struct col_labels *l, tachyon_frame_id id, uint32_t *label)
         return rc;
     uint64_t h = hash_bytes(l->scratch.data, l->scratch.len);
     uint32_t idx;
-    if (!col_idxtab_find(&l->index, h, label_eq, l, &idx)) {
+    if (!pl_idxtab_find(&l->index, h, label_eq, l, &idx)) {
         if (l->n >= UINT32_MAX - 1)
             return TACHYON_ERR_NOMEM;
         rc = grow((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items);
         if (rc)
             return rc;
         size_t off = l->text.len;
-        rc = col_buf_put(&l->text, l->scratch.data, l->scratch.len);
+        rc = pl_buf_put(&l->text, l->scratch.data, l->scratch.len);
         if (rc)
             return rc;
         idx = (uint32_t)l->n;
-        rc = col_idxtab_insert(&l->index, h, idx);
+        rc = pl_idxtab_insert(&l->index, h, idx);
         if (rc) {
             l->text.len = off;
             return rc;
@@ -146,10 +146,10 @@ const char *col_label_text(const struct col_labels *l, uint32_t label, size_t *l
 
 void col_labels_free(struct col_labels *l)
 {
-    col_buf_free(&l->text);
-    col_buf_free(&l->scratch);
+    pl_buf_free(&l->text);
+    pl_buf_free(&l->scratch);
     free(l->items);
     free(l->frame_label);
-    col_idxtab_free(&l->index);
+    pl_idxtab_free(&l->index);
     memset(l, 0, sizeof *l);
 }

@@ -20,13 +20,13 @@ struct col_label {
 
 struct col_labels {
     const tachyon_host *host;
-    struct col_buf text;
+    struct pl_buf text;
     struct col_label *items;
     size_t n, cap;
-    struct col_idxtab index;
+    struct pl_idxtab index;
     uint32_t *frame_label;   /* frame id -> label id + 1, 0 when not yet seen */
     size_t frame_label_len;
-    struct col_buf scratch;  /* the label being built */
+    struct pl_buf scratch;  /* the label being built */
 };
 
 void col_labels_init(struct col_labels *l, const tachyon_host *host);

@@ -63,7 +63,7 @@ static int collapsed_finish(void *state, const tachyon_finish_info *info)
         host->log(host, TACHYON_LOG_WARNING, "No stack data to export");
         return 0;
     }
-    struct col_buf text = {0};
+    struct pl_buf text = {0};
     tachyon_output *out = NULL;
     int rc = col_render(&st->stacks, &st->labels, &text);
     if (!rc)
@@ -78,7 +78,7 @@ static int collapsed_finish(void *state, const tachyon_finish_info *info)
     if (!rc && host->session->output_path)
         host->log(host, TACHYON_LOG_INFO, "Collapsed stack output written to %s",
                   host->session->output_path);
-    col_buf_free(&text);
+    pl_buf_free(&text);
     return rc;
 }
 

@@ -24,9 +24,9 @@ static int cmp_lines(const void *pa, const void *pb)
     return (a->len > b->len) - (a->len < b->len);
 }
 
-int col_render(const struct col_stacks *s, const struct col_labels *l, struct col_buf *out)
+int col_render(const struct col_stacks *s, const struct col_labels *l, struct pl_buf *out)
 {
-    struct col_buf text = {0};
+    struct pl_buf text = {0};
     struct line *lines = s->n ? calloc(s->n, sizeof *lines) : NULL;
     int rc = 0;
     if (s->n && !lines)
@@ -35,13 +35,13 @@ int col_render(const struct col_stacks *s, const struct col_labels *l, struct co
         const struct col_stack *st = &s->items[i];
         lines[i].off = text.len;
         lines[i].count = st->count;
-        rc = col_buf_printf(&text, "tid:%llu", (unsigned long long)st->tid);
+        rc = pl_buf_printf(&text, "tid:%llu", (unsigned long long)st->tid);
         for (uint32_t j = 0; !rc && j < st->depth; j++) {
             size_t len;
             const char *label = col_label_text(l, s->ids[st->off + j], &len);
-            rc = col_buf_byte(&text, ';');
+            rc = pl_buf_byte(&text, ';');
             if (!rc)
-                rc = col_buf_put(&text, label, len);
+                rc = pl_buf_put(&text, label, len);
         }
         lines[i].len = text.len - lines[i].off;
     }
@@ -50,11 +50,11 @@ int col_render(const struct col_stacks *s, const struct col_labels *l, struct co
     if (!rc && s->n > 1)
         qsort(lines, s->n, sizeof *lines, cmp_lines);
     for (size_t i = 0; !rc && i < s->n; i++) {
-        rc = col_buf_put(out, lines[i].text, lines[i].len);
+        rc = pl_buf_put(out, lines[i].text, lines[i].len);
         if (!rc)
-            rc = col_buf_printf(out, " %llu\n", (unsigned long long)lines[i].count);
+            rc = pl_buf_printf(out, " %llu\n", (unsigned long long)lines[i].count);
     }
     free(lines);
-    col_buf_free(&text);
+    pl_buf_free(&text);
     return rc;
 }

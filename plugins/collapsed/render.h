@@ -7,6 +7,6 @@
 #include "labels.h"
 #include "stacks.h"
 
-int col_render(const struct col_stacks *s, const struct col_labels *l, struct col_buf *out);
+int col_render(const struct col_stacks *s, const struct col_labels *l, struct pl_buf *out);
 
 #endif

@@ -41,12 +41,12 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 int col_stacks_add(struct col_stacks *s, uint64_t tid, const uint32_t *labels, uint32_t depth,
                    uint64_t weight)
 {
-    uint64_t h = col_hash_mix(0, tid);
+    uint64_t h = pl_hash_mix(0, tid);
     for (uint32_t i = 0; i < depth; i++)
-        h = col_hash_mix(h, labels[i]);
+        h = pl_hash_mix(h, labels[i]);
     struct probe p = {s, tid, labels, depth};
     uint32_t idx;
-    if (col_idxtab_find(&s->index, h, stack_eq, &p, &idx)) {
+    if (pl_idxtab_find(&s->index, h, stack_eq, &p, &idx)) {
         s->items[idx].count += weight;
         return 0;
     }
@@ -56,7 +56,7 @@ int col_stacks_add(struct col_stacks *s, uint64_t tid, const uint32_t *labels, u
     if (!rc)
         rc = grow((void **)&s->ids, &s->cap_ids, s->nids + depth, sizeof *s->ids);
     if (!rc)
-        rc = col_idxtab_insert(&s->index, h, (uint32_t)s->n);
+        rc = pl_idxtab_insert(&s->index, h, (uint32_t)s->n);
     if (rc)
         return rc;
     if (depth)
@@ -70,6 +70,6 @@ void col_stacks_free(struct col_stacks *s)
 {
     free(s->ids);
     free(s->items);
-    col_idxtab_free(&s->index);
+    pl_idxtab_free(&s->index);
     memset(s, 0, sizeof *s);
 }

@@ -20,7 +20,7 @@ struct col_stacks {
     size_t nids, cap_ids;
     struct col_stack *items;
     size_t n, cap;
-    struct col_idxtab index;
+    struct pl_idxtab index;
 };
 
 /* labels are root first. */

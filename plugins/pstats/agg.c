@@ -58,17 +58,17 @@ static int lookup_func(struct pst_agg *a, tachyon_frame_id id, uint32_t *out)
          * as the reference profiler does. */
         k.line = fr->line > 0 ? fr->line : 0;
     }
-    uint64_t h = pst_hash_mix(pst_hash_mix(pst_hash_mix(0, k.filename), k.funcname),
+    uint64_t h = pl_hash_mix(pl_hash_mix(pl_hash_mix(0, k.filename), k.funcname),
                               (uint32_t)k.line);
     uint32_t idx;
-    if (!pst_idxtab_find(&a->func_index, h, func_eq, &k, &idx)) {
+    if (!pl_idxtab_find(&a->func_index, h, func_eq, &k, &idx)) {
         if (a->nfuncs >= UINT32_MAX - 1)
             return TACHYON_ERR_NOMEM;
         int rc = ensure((void **)&a->funcs, &a->cap_funcs, a->nfuncs + 1, sizeof *a->funcs);
         if (rc)
             return rc;
         idx = (uint32_t)a->nfuncs;
-        rc = pst_idxtab_insert(&a->func_index, h, idx);
+        rc = pl_idxtab_insert(&a->func_index, h, idx);
         if (rc)
             return rc;
         a->funcs[idx] = (struct pst_func){k.filename, k.funcname, k.line, 0, 0, 0};
@@ -102,16 +102,16 @@ static int edge_eq(const void *ctx, uint32_t index)
 static int lookup_edge(struct pst_agg *a, uint32_t callee, uint32_t caller, struct pst_edge **out)
 {
     struct edge_key k = {a, callee, caller};
-    uint64_t h = pst_hash_mix(pst_hash_mix(1, callee), caller);
+    uint64_t h = pl_hash_mix(pl_hash_mix(1, callee), caller);
     uint32_t idx;
-    if (!pst_idxtab_find(&a->edge_index, h, edge_eq, &k, &idx)) {
+    if (!pl_idxtab_find(&a->edge_index, h, edge_eq, &k, &idx)) {
         if (a->nedges >= UINT32_MAX - 1)
             return TACHYON_ERR_NOMEM;
         int rc = ensure((void **)&a->edges, &a->cap_edges, a->nedges + 1, sizeof *a->edges);
         if (rc)
             return rc;
         idx = (uint32_t)a->nedges;
-        rc = pst_idxtab_insert(&a->edge_index, h, idx);
+        rc = pl_idxtab_insert(&a->edge_index, h, idx);
         if (rc)
             return rc;
         a->edges[idx] = (struct pst_edge){callee, caller, 0, 0, 0};
@@ -168,7 +168,7 @@ void pst_agg_free(struct pst_agg *a)
     free(a->edges);
     free(a->frame_func);
     free(a->scratch);
-    pst_idxtab_free(&a->func_index);
-    pst_idxtab_free(&a->edge_index);
+    pl_idxtab_free(&a->func_index);
+    pl_idxtab_free(&a->edge_index);
     memset(a, 0, sizeof *a);
 }

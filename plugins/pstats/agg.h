@@ -39,8 +39,8 @@ struct pst_agg {
     size_t nfuncs, cap_funcs;
     struct pst_edge *edges;
     size_t nedges, cap_edges;
-    struct pst_idxtab func_index;
-    struct pst_idxtab edge_index;
+    struct pl_idxtab func_index;
+    struct pl_idxtab edge_index;
     uint32_t *frame_func;      /* frame id -> function index + 1, 0 unknown */
     size_t frame_func_len;
     uint32_t *scratch;         /* the current sample's function indices */

@@ -15,17 +15,17 @@
 #define M_SMALL_TUPLE ')'
 #define M_DICT '{'
 
-static int put_u32(struct pst_buf *b, uint32_t v)
+static int put_u32(struct pl_buf *b, uint32_t v)
 {
     uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    return pst_buf_put(b, le, sizeof le);
+    return pl_buf_put(b, le, sizeof le);
 }
 
-int pst_m_int(struct pst_buf *b, uint64_t v)
+int pst_m_int(struct pl_buf *b, uint64_t v)
 {
     int rc;
     if (v <= INT32_MAX) {
-        rc = pst_buf_byte(b, M_INT);
+        rc = pl_buf_byte(b, M_INT);
         return rc ? rc : put_u32(b, (uint32_t)v);
     }
     /* Larger values are longs: a digit count, then base 2**15 digits,
@@ -34,25 +34,25 @@ int pst_m_int(struct pst_buf *b, uint64_t v)
     uint32_t n = 0;
     for (uint64_t x = v; x; x >>= 15)
         digits[n++] = (uint16_t)(x & 0x7fff);
-    rc = pst_buf_byte(b, M_LONG);
+    rc = pl_buf_byte(b, M_LONG);
     if (!rc)
         rc = put_u32(b, n);
     for (uint32_t i = 0; !rc && i < n; i++) {
         uint8_t le[2] = {(uint8_t)digits[i], (uint8_t)(digits[i] >> 8)};
-        rc = pst_buf_put(b, le, 2);
+        rc = pl_buf_put(b, le, 2);
     }
     return rc;
 }
 
-int pst_m_float(struct pst_buf *b, double v)
+int pst_m_float(struct pl_buf *b, double v)
 {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     uint8_t le[8];
     for (int i = 0; i < 8; i++)
         le[i] = (uint8_t)(bits >> (8 * i));
-    int rc = pst_buf_byte(b, M_BINARY_FLOAT);
-    return rc ? rc : pst_buf_put(b, le, sizeof le);
+    int rc = pl_buf_byte(b, M_BINARY_FLOAT);
+    return rc ? rc : pl_buf_put(b, le, sizeof le);
 }
 
 /* Length of the valid UTF-8 sequence at s (Python's decoder with
@@ -89,7 +89,7 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
     return n;
 }
 
-int pst_m_str(struct pst_buf *b, const char *s, size_t len)
+int pst_m_str(struct pl_buf *b, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     int ascii = 1;
@@ -107,34 +107,34 @@ int pst_m_str(struct pst_buf *b, const char *s, size_t len)
         return TACHYON_ERR_INVALID;
     int rc;
     if (ascii && len < 256) {
-        rc = pst_buf_byte(b, M_SHORT_ASCII);
+        rc = pl_buf_byte(b, M_SHORT_ASCII);
         if (!rc)
-            rc = pst_buf_byte(b, (uint8_t)len);
-        return rc ? rc : pst_buf_put(b, s, len);
+            rc = pl_buf_byte(b, (uint8_t)len);
+        return rc ? rc : pl_buf_put(b, s, len);
     }
-    rc = pst_buf_byte(b, ascii ? M_ASCII : M_UNICODE);
+    rc = pl_buf_byte(b, ascii ? M_ASCII : M_UNICODE);
     if (!rc)
         rc = put_u32(b, (uint32_t)out_len);
     for (size_t i = 0; !rc && i < len;) {
         size_t n = utf8_seq(u + i, len - i);
-        rc = n ? pst_buf_put(b, u + i, n) : pst_buf_put(b, "\xef\xbf\xbd", 3);
+        rc = n ? pl_buf_put(b, u + i, n) : pl_buf_put(b, "\xef\xbf\xbd", 3);
         i += n ? n : 1;
     }
     return rc;
 }
 
-int pst_m_tuple(struct pst_buf *b, uint32_t n)
+int pst_m_tuple(struct pl_buf *b, uint32_t n)
 {
     int rc;
     if (n < 256) {
-        rc = pst_buf_byte(b, M_SMALL_TUPLE);
-        return rc ? rc : pst_buf_byte(b, (uint8_t)n);
+        rc = pl_buf_byte(b, M_SMALL_TUPLE);
+        return rc ? rc : pl_buf_byte(b, (uint8_t)n);
     }
-    rc = pst_buf_byte(b, M_TUPLE);
+    rc = pl_buf_byte(b, M_TUPLE);
     return rc ? rc : put_u32(b, n);
 }
 
-static int put_key(struct pst_buf *b, const struct pst_agg *a, const struct pst_func *f)
+static int put_key(struct pl_buf *b, const struct pst_agg *a, const struct pst_func *f)
 {
     size_t flen, nlen;
     /* Keys keep the full path; pstats strips directories itself on demand. */
@@ -157,7 +157,7 @@ static int put_key(struct pst_buf *b, const struct pst_agg *a, const struct pst_
 }
 
 /* Four numbers in the order a stats tuple starts with. */
-static int put_counts(struct pst_buf *b, uint64_t first, uint64_t second, double t1, double t2)
+static int put_counts(struct pl_buf *b, uint64_t first, uint64_t second, double t1, double t2)
 {
     int rc = pst_m_int(b, first);
     if (!rc)
@@ -167,7 +167,7 @@ static int put_counts(struct pst_buf *b, uint64_t first, uint64_t second, double
     return rc ? rc : pst_m_float(b, t2);
 }
 
-int pst_marshal_profile(struct pst_buf *b, const struct pst_agg *a, double interval_s)
+int pst_marshal_profile(struct pl_buf *b, const struct pst_agg *a, double interval_s)
 {
     /* Group edges by callee with a counting sort that keeps their
      * first-seen order, so each function's callers are written together. */
@@ -189,7 +189,7 @@ int pst_marshal_profile(struct pst_buf *b, const struct pst_agg *a, double inter
         start[i] = start[i - 1];
     start[0] = 0;
 
-    rc = pst_buf_byte(b, M_DICT);
+    rc = pl_buf_byte(b, M_DICT);
     for (size_t i = 0; !rc && i < a->nfuncs; i++) {
         const struct pst_func *f = &a->funcs[i];
         rc = put_key(b, a, f);
@@ -201,7 +201,7 @@ int pst_marshal_profile(struct pst_buf *b, const struct pst_agg *a, double inter
             rc = put_counts(b, f->direct, f->cumulative, (double)f->direct * interval_s,
                             (double)f->cumulative * interval_s);
         if (!rc)
-            rc = pst_buf_byte(b, M_DICT);
+            rc = pl_buf_byte(b, M_DICT);
         for (size_t j = start[i]; !rc && j < start[i + 1]; j++) {
             const struct pst_edge *e = &a->edges[by_callee[j]];
             rc = put_key(b, a, &a->funcs[e->caller]);
@@ -214,10 +214,10 @@ int pst_marshal_profile(struct pst_buf *b, const struct pst_agg *a, double inter
                                 (double)e->cumulative * interval_s);
         }
         if (!rc)
-            rc = pst_buf_byte(b, M_NULL);
+            rc = pl_buf_byte(b, M_NULL);
     }
     if (!rc)
-        rc = pst_buf_byte(b, M_NULL);
+        rc = pl_buf_byte(b, M_NULL);
 out:
     free(start);
     free(by_callee);

@@ -11,12 +11,12 @@
 
 /* Primitive encoders, following Python/marshal.c for format version 4
  * without back-references (which every reader since 3.4 accepts). */
-int pst_m_int(struct pst_buf *b, uint64_t v);
-int pst_m_float(struct pst_buf *b, double v);
-int pst_m_str(struct pst_buf *b, const char *s, size_t len);
-int pst_m_tuple(struct pst_buf *b, uint32_t n);
+int pst_m_int(struct pl_buf *b, uint64_t v);
+int pst_m_float(struct pl_buf *b, double v);
+int pst_m_str(struct pl_buf *b, const char *s, size_t len);
+int pst_m_tuple(struct pl_buf *b, uint32_t n);
 
 /* The whole profile. interval_s is the seconds one sample stands for. */
-int pst_marshal_profile(struct pst_buf *b, const struct pst_agg *a, double interval_s);
+int pst_marshal_profile(struct pl_buf *b, const struct pst_agg *a, double interval_s);
 
 #endif

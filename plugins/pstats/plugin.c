@@ -118,7 +118,7 @@ static int write_table(struct pstats_state *st)
     const tachyon_host *host = st->host;
     struct pst_row *rows = NULL;
     size_t n = 0;
-    struct pst_buf text = {0};
+    struct pl_buf text = {0};
     tachyon_output *out = NULL;
     int rc = host->output_open(host, TACHYON_OUTPUT_STDOUT, &out);
     if (rc)
@@ -138,14 +138,14 @@ done:
             rc = crc;
     }
     pst_rows_free(rows, n);
-    pst_buf_free(&text);
+    pl_buf_free(&text);
     return rc;
 }
 
 static int write_marshal(struct pstats_state *st)
 {
     const tachyon_host *host = st->host;
-    struct pst_buf image = {0};
+    struct pl_buf image = {0};
     tachyon_output *out = NULL;
     if (st->agg.total == 0)
         host->log(host, TACHYON_LOG_WARNING, "No samples were collected.");
@@ -159,7 +159,7 @@ static int write_marshal(struct pstats_state *st)
         if (!rc)
             rc = crc;
     }
-    pst_buf_free(&image);
+    pl_buf_free(&image);
     return rc;
 }
 

@@ -47,40 +47,40 @@ static struct unit best_unit(double max_seconds)
 }
 
 /* A time column is at least 12 characters wide, wider if its title is. */
-static int put_time_title(struct pst_buf *out, const struct pst_colors *c, const char *what,
+static int put_time_title(struct pl_buf *out, const struct pst_colors *c, const char *what,
                           struct unit u)
 {
     char title[32];
     int len = snprintf(title, sizeof title, "%s (%s)", what, u.name);
     if (len < 0 || (size_t)len >= sizeof title)
         return TACHYON_ERR_GENERIC;
-    int rc = pst_buf_printf(out, "%s", c->bold_blue);
+    int rc = pl_buf_printf(out, "%s", c->bold_blue);
     if (!rc)
-        rc = pst_buf_pad_left(out, title, (size_t)len, 12);
-    return rc ? rc : pst_buf_printf(out, "%s", c->reset);
+        rc = pl_buf_pad_left(out, title, (size_t)len, 12);
+    return rc ? rc : pl_buf_printf(out, "%s", c->reset);
 }
 
-static int put_header(struct pst_buf *out, const struct pst_report_opts *o, struct unit tu,
+static int put_header(struct pl_buf *out, const struct pst_report_opts *o, struct unit tu,
                       struct unit cu)
 {
     const struct pst_colors *c = &o->colors;
-    int rc = pst_buf_printf(out, "%sProfile Stats (Mode: %s):%s\n", c->bold_blue,
+    int rc = pl_buf_printf(out, "%sProfile Stats (Mode: %s):%s\n", c->bold_blue,
                             mode_name(o->mode), c->reset);
     if (!rc)
-        rc = pst_buf_printf(out, "%s%15s%s  %s%8s%s  ", c->bold_blue, "nsamples", c->reset,
+        rc = pl_buf_printf(out, "%s%15s%s  %s%8s%s  ", c->bold_blue, "nsamples", c->reset,
                             c->bold_blue, "sample%", c->reset);
     if (!rc)
         rc = put_time_title(out, c, "tottime", tu);
     if (!rc)
-        rc = pst_buf_printf(out, "  %s%8s%s  ", c->bold_blue, "cumul%", c->reset);
+        rc = pl_buf_printf(out, "  %s%8s%s  ", c->bold_blue, "cumul%", c->reset);
     if (!rc)
         rc = put_time_title(out, c, "cumtime", cu);
     if (!rc)
-        rc = pst_buf_printf(out, "  %sfilename:lineno(function)%s\n", c->bold_blue, c->reset);
+        rc = pl_buf_printf(out, "  %sfilename:lineno(function)%s\n", c->bold_blue, c->reset);
     return rc;
 }
 
-static int put_row(struct pst_buf *out, const struct pst_report_opts *o, const struct pst_row *r,
+static int put_row(struct pl_buf *out, const struct pst_report_opts *o, const struct pst_row *r,
                    struct unit tu, struct unit cu)
 {
     const struct pst_colors *c = &o->colors;
@@ -89,14 +89,14 @@ static int put_row(struct pst_buf *out, const struct pst_report_opts *o, const s
              (unsigned long long)r->cumulative);
     double sample_pct = o->total ? (double)r->direct / (double)o->total * 100.0 : 0.0;
     double cum_pct = o->total ? (double)r->cumulative / (double)o->total * 100.0 : 0.0;
-    return pst_buf_printf(out, "%15s  %8.1f  %12.3f  %8.1f  %12.3f  %s%.*s%s:%s%d%s(%s%.*s%s)\n",
+    return pl_buf_printf(out, "%15s  %8.1f  %12.3f  %8.1f  %12.3f  %s%.*s%s:%s%d%s(%s%.*s%s)\n",
                           counts, sample_pct, r->tottime * tu.scale, cum_pct,
                           r->cumtime * cu.scale, c->green, (int)r->file_len, r->file, c->reset,
                           c->yellow, (int)r->line, c->reset, c->cyan, (int)r->func_len, r->func,
                           c->reset);
 }
 
-static int put_legend(struct pst_buf *out, const struct pst_colors *c)
+static int put_legend(struct pl_buf *out, const struct pst_colors *c)
 {
     static const char *const items[][2] = {
         {"nsamples", "Direct/Cumulative samples (direct executing / on call stack)"},
@@ -106,19 +106,19 @@ static int put_legend(struct pst_buf *out, const struct pst_colors *c)
         {"cumtime", "Estimated cumulative time (including time in called functions)"},
         {"filename:lineno(function)", "Function location and name"},
     };
-    int rc = pst_buf_printf(out, "\n%sLegend:%s\n", c->bold_blue, c->reset);
+    int rc = pl_buf_printf(out, "\n%sLegend:%s\n", c->bold_blue, c->reset);
     for (size_t i = 0; !rc && i < sizeof items / sizeof items[0]; i++)
-        rc = pst_buf_printf(out, "  %s%s%s: %s\n", c->yellow, items[i][0], c->reset, items[i][1]);
+        rc = pl_buf_printf(out, "  %s%s%s: %s\n", c->yellow, items[i][0], c->reset, items[i][1]);
     return rc;
 }
 
-int pst_report_render(struct pst_buf *out, struct pst_row *rows, size_t n,
+int pst_report_render(struct pl_buf *out, struct pst_row *rows, size_t n,
                       const struct pst_report_opts *o)
 {
     if (n == 0) {
-        int rc = pst_buf_printf(out, "No samples were collected.\n");
+        int rc = pl_buf_printf(out, "No samples were collected.\n");
         if (!rc && o->mode == TACHYON_MODE_CPU)
-            rc = pst_buf_printf(out, "This can happen in CPU mode when all threads are idle.\n");
+            rc = pl_buf_printf(out, "This can happen in CPU mode when all threads are idle.\n");
         return rc;
     }
     int rc = pst_rows_sort(rows, n, o->sort, o->total);

@@ -27,11 +27,11 @@ struct pst_report_opts {
 void pst_colors_init(struct pst_colors *c, int enabled);
 
 /* Renders the report for rows (re-sorted in place) into out. */
-int pst_report_render(struct pst_buf *out, struct pst_row *rows, size_t n,
+int pst_report_render(struct pl_buf *out, struct pst_row *rows, size_t n,
                       const struct pst_report_opts *o);
 
 /* The summary sections for the rows shown (summary.c). */
-int pst_summary_render(struct pst_buf *out, const struct pst_row *rows, size_t n,
+int pst_summary_render(struct pl_buf *out, const struct pst_row *rows, size_t n,
                        const struct pst_report_opts *o);
 
 #endif

@@ -67,44 +67,44 @@ static int cmp_order(const void *pa, const void *pb)
 
 /* Appends one string as Python's repr() writes it. Non-ASCII characters
  * are kept as they are, which is what repr() does for printable ones. */
-static int put_repr_str(struct pst_buf *b, const char *s, size_t len)
+static int put_repr_str(struct pl_buf *b, const char *s, size_t len)
 {
     int has_single = memchr(s, '\'', len) != NULL;
     int has_double = memchr(s, '"', len) != NULL;
     char quote = has_single && !has_double ? '"' : '\'';
-    int rc = pst_buf_byte(b, (uint8_t)quote);
+    int rc = pl_buf_byte(b, (uint8_t)quote);
     for (size_t i = 0; !rc && i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\\' || c == (unsigned char)quote)
-            rc = pst_buf_printf(b, "\\%c", c);
+            rc = pl_buf_printf(b, "\\%c", c);
         else if (c == '\n')
-            rc = pst_buf_put(b, "\\n", 2);
+            rc = pl_buf_put(b, "\\n", 2);
         else if (c == '\r')
-            rc = pst_buf_put(b, "\\r", 2);
+            rc = pl_buf_put(b, "\\r", 2);
         else if (c == '\t')
-            rc = pst_buf_put(b, "\\t", 2);
+            rc = pl_buf_put(b, "\\t", 2);
         else if (c < 0x20 || c == 0x7f)
-            rc = pst_buf_printf(b, "\\x%02x", c);
+            rc = pl_buf_printf(b, "\\x%02x", c);
         else
-            rc = pst_buf_byte(b, c);
+            rc = pl_buf_byte(b, c);
     }
-    return rc ? rc : pst_buf_byte(b, (uint8_t)quote);
+    return rc ? rc : pl_buf_byte(b, (uint8_t)quote);
 }
 
 static int build_repr(struct pst_row *r)
 {
-    struct pst_buf b = {0};
-    int rc = pst_buf_byte(&b, '(');
+    struct pl_buf b = {0};
+    int rc = pl_buf_byte(&b, '(');
     if (!rc)
         rc = put_repr_str(&b, r->file, r->file_len);
     if (!rc)
-        rc = pst_buf_printf(&b, ", %d, ", (int)r->line);
+        rc = pl_buf_printf(&b, ", %d, ", (int)r->line);
     if (!rc)
         rc = put_repr_str(&b, r->func, r->func_len);
     if (!rc)
-        rc = pst_buf_byte(&b, ')');
+        rc = pl_buf_byte(&b, ')');
     if (rc) {
-        pst_buf_free(&b);
+        pl_buf_free(&b);
         return rc;
     }
     r->repr = b.data;
@@ -131,7 +131,7 @@ int pst_rows_build(const struct pst_agg *a, double interval_s, struct pst_row **
         size_t len;
         const char *file = pst_string(a->host, f->filename, "~", &len);
         /* os.path.basename: everything after the last '/'. */
-        const char *slash = pst_last_char(file, len, '/');
+        const char *slash = pl_last_char(file, len, '/');
         r->file = slash ? slash + 1 : file;
         r->file_len = len - (size_t)(r->file - file);
         r->func = pst_string(a->host, f->funcname, "<unknown>", &r->func_len);

@@ -83,7 +83,7 @@ static int aggregate(const struct pst_row *rows, size_t n, struct agg_row **out,
     /* The name is split back at its last ':', so a function name holding
      * a colon moves its head into the file part, as in the reference. */
     for (size_t i = 0; i < m; i++) {
-        const char *colon = pst_last_char(ag[i].qualified, ag[i].qualified_len, ':');
+        const char *colon = pl_last_char(ag[i].qualified, ag[i].qualified_len, ':');
         ag[i].split = (size_t)(colon - ag[i].qualified);
     }
     *out = ag;
@@ -91,10 +91,10 @@ static int aggregate(const struct pst_row *rows, size_t n, struct agg_row **out,
     return 0;
 }
 
-static int put_name(struct pst_buf *out, const struct pst_colors *c, const struct agg_row *r)
+static int put_name(struct pl_buf *out, const struct pst_colors *c, const struct agg_row *r)
 {
     /* The line part is empty: lines were aggregated away. */
-    return pst_buf_printf(out, "%s%.*s%s:%s%s(%s%.*s%s)", c->green, (int)r->split, r->qualified,
+    return pl_buf_printf(out, "%s%.*s%s:%s%s(%s%.*s%s)", c->green, (int)r->split, r->qualified,
                           c->reset, c->yellow, c->reset, c->cyan,
                           (int)(r->qualified_len - r->split - 1), r->qualified + r->split + 1,
                           c->reset);
@@ -116,7 +116,7 @@ static double section_key(enum section s, const struct agg_row *r)
 }
 
 /* Writes one entry's line, or nothing when the entry does not qualify. */
-static int put_entry(struct pst_buf *out, enum section s, const struct agg_row *r,
+static int put_entry(struct pl_buf *out, enum section s, const struct agg_row *r,
                      const struct pst_report_opts *o)
 {
     const struct pst_colors *c = &o->colors;
@@ -126,21 +126,21 @@ static int put_entry(struct pst_buf *out, enum section s, const struct agg_row *
     case HOT_SPOTS:
         if (r->direct == 0 || r->cumulative == 0)
             return 0;
-        rc = pst_buf_printf(out, "  %.3f direct/cumulative ratio, %.1f%% direct samples: ",
+        rc = pl_buf_printf(out, "  %.3f direct/cumulative ratio, %.1f%% direct samples: ",
                             (double)r->direct / (double)r->cumulative,
                             o->total ? (double)r->direct / total * 100.0 : 0.0);
         break;
     case INDIRECT:
         if (r->cumulative <= r->direct)
             return 0;
-        rc = pst_buf_printf(out, "  %llu indirect calls, %.1f%% total stack presence: ",
+        rc = pl_buf_printf(out, "  %llu indirect calls, %.1f%% total stack presence: ",
                             (unsigned long long)(r->cumulative - r->direct),
                             o->total ? (double)r->cumulative / total * 100.0 : 0.0);
         break;
     case MAGNIFICATION:
         if (r->direct == 0 || r->cumulative <= r->direct)
             return 0;
-        rc = pst_buf_printf(out, "  %.1fx call magnification, %llu indirect calls from %llu direct: ",
+        rc = pl_buf_printf(out, "  %.1fx call magnification, %llu indirect calls from %llu direct: ",
                             (double)r->cumulative / (double)r->direct,
                             (unsigned long long)(r->cumulative - r->direct),
                             (unsigned long long)r->direct);
@@ -148,13 +148,13 @@ static int put_entry(struct pst_buf *out, enum section s, const struct agg_row *
     }
     if (!rc)
         rc = put_name(out, c, r);
-    return rc ? rc : pst_buf_byte(out, '\n');
+    return rc ? rc : pl_buf_byte(out, '\n');
 }
 
-static int put_section(struct pst_buf *out, enum section s, const char *title,
+static int put_section(struct pl_buf *out, enum section s, const char *title,
                        struct agg_row *ag, size_t m, const struct pst_report_opts *o)
 {
-    int rc = pst_buf_printf(out, "\n%s%s:%s\n", o->colors.bold_blue, title, o->colors.reset);
+    int rc = pl_buf_printf(out, "\n%s%s:%s\n", o->colors.bold_blue, title, o->colors.reset);
     if (rc)
         return rc;
     for (size_t i = 0; i < m; i++)
@@ -167,12 +167,12 @@ static int put_section(struct pst_buf *out, enum section s, const char *title,
     return rc;
 }
 
-int pst_summary_render(struct pst_buf *out, const struct pst_row *rows, size_t n,
+int pst_summary_render(struct pl_buf *out, const struct pst_row *rows, size_t n,
                        const struct pst_report_opts *o)
 {
     struct agg_row *ag = NULL;
     size_t m = 0;
-    int rc = pst_buf_printf(out, "\n%sSummary of Interesting Functions:%s\n",
+    int rc = pl_buf_printf(out, "\n%sSummary of Interesting Functions:%s\n",
                             o->colors.bold_blue, o->colors.reset);
     if (!rc)
         rc = aggregate(rows, n, &ag, &m);

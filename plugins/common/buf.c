@@ -7,7 +7,7 @@
 
 #include <tachyon/plugin.h>
 
-static int reserve(struct col_buf *b, size_t extra)
+static int reserve(struct pl_buf *b, size_t extra)
 {
     if (extra <= b->cap - b->len)
         return 0;
@@ -25,7 +25,7 @@ static int reserve(struct col_buf *b, size_t extra)
     return 0;
 }
 
-int col_buf_put(struct col_buf *b, const void *data, size_t len)
+int pl_buf_put(struct pl_buf *b, const void *data, size_t len)
 {
     if (len == 0)
         return 0;
@@ -37,12 +37,12 @@ int col_buf_put(struct col_buf *b, const void *data, size_t len)
     return 0;
 }
 
-int col_buf_byte(struct col_buf *b, uint8_t byte)
+int pl_buf_byte(struct pl_buf *b, uint8_t byte)
 {
-    return col_buf_put(b, &byte, 1);
+    return pl_buf_put(b, &byte, 1);
 }
 
-int col_buf_printf(struct col_buf *b, const char *fmt, ...)
+int pl_buf_printf(struct pl_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -61,14 +61,28 @@ int col_buf_printf(struct col_buf *b, const char *fmt, ...)
     return 0;
 }
 
-void col_buf_free(struct col_buf *b)
+int pl_buf_pad_left(struct pl_buf *b, const char *text, size_t len, size_t width)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)text[i] & 0xC0) != 0x80)
+            chars++;
+    for (; chars < width; chars++) {
+        int rc = pl_buf_byte(b, ' ');
+        if (rc)
+            return rc;
+    }
+    return pl_buf_put(b, text, len);
+}
+
+void pl_buf_free(struct pl_buf *b)
 {
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
 
-const char *col_last_char(const char *s, size_t len, char c)
+const char *pl_last_char(const char *s, size_t len, char c)
 {
     while (len > 0) {
         if (s[--len] == c)

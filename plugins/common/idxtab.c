@@ -4,7 +4,7 @@
 
 #include <tachyon/plugin.h>
 
-uint64_t pst_hash_mix(uint64_t h, uint64_t v)
+uint64_t pl_hash_mix(uint64_t h, uint64_t v)
 {
     /* splitmix64 finaliser over the running value: cheap and well spread. */
     h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
@@ -16,7 +16,7 @@ uint64_t pst_hash_mix(uint64_t h, uint64_t v)
     return h;
 }
 
-int pst_idxtab_find(const struct pst_idxtab *t, uint64_t hash, pst_idxtab_eq eq,
+int pl_idxtab_find(const struct pl_idxtab *t, uint64_t hash, pl_idxtab_eq eq,
                     const void *ctx, uint32_t *index)
 {
     if (t->cap == 0)
@@ -42,7 +42,7 @@ static void place(uint32_t *slots, uint64_t *hashes, size_t cap, uint64_t hash, 
     hashes[i] = hash;
 }
 
-static int grow(struct pst_idxtab *t)
+static int grow(struct pl_idxtab *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 64;
     if (cap > SIZE_MAX / sizeof(uint64_t))
@@ -65,7 +65,7 @@ static int grow(struct pst_idxtab *t)
     return 0;
 }
 
-int pst_idxtab_insert(struct pst_idxtab *t, uint64_t hash, uint32_t index)
+int pl_idxtab_insert(struct pl_idxtab *t, uint64_t hash, uint32_t index)
 {
     /* Keep the load at or below one half so probes stay short. */
     if ((t->count + 1) * 2 > t->cap) {
@@ -78,7 +78,7 @@ int pst_idxtab_insert(struct pst_idxtab *t, uint64_t hash, uint32_t index)
     return 0;
 }
 
-void pst_idxtab_free(struct pst_idxtab *t)
+void pl_idxtab_free(struct pl_idxtab *t)
 {
     free(t->slots);
     free(t->hashes);

@@ -105,6 +105,17 @@ class RuntimeErrors(unittest.TestCase):
         self.assertIn(str(p.pid), last_line(r.stderr))
         self.assertIn("Python", last_line(r.stderr))
 
+    def test_unsupported_python_version(self):
+        old = [p for p in ("/root/.pyenv/versions/3.10.13/bin/python3.10",
+                           "/root/.pyenv/versions/3.9.18/bin/python3.9") if os.access(p, os.X_OK)]
+        if not old:
+            self.skipTest("no CPython older than 3.11 installed")
+        r = run_tachyon(["run", "--python", old[0], workload("split.py"), "0.5", "sleep"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        line = last_line(r.stderr)
+        self.assertTrue(line.startswith("Error: unsupported Python version 3."), line)
+        self.assertIn(old[0].rsplit("python", 1)[1], line)
+
     def test_permission_denied(self):
         if os.geteuid() != 0:
             self.skipTest("needs root to drop privileges")

@@ -157,6 +157,22 @@ class Profiles(unittest.TestCase):
             self.assertEqual(p.returncode, 0, se)
             self.assertTrue(any("busy_forever" in map(frame_func, s) for s, _ in parse_collapsed(open(out).read())))
 
+    def test_sampling_rate_and_realtime_stats(self):
+        _, python = interpreters()[0]
+        with TempDir() as d:
+            out = os.path.join(d, "r.txt")
+            r = run_tachyon(["run", "--python", python, "-r", "1khz", "-d", "2", "--realtime-stats",
+                             "--collapsed", "-o", out, workload("forever.py")])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            m = re.search(r"Captured ([\d,]+) samples in ([\d.]+) seconds", r.stdout)
+            self.assertIsNotNone(m, r.stdout)
+            count, secs = int(m.group(1).replace(",", "")), float(m.group(2))
+            self.assertAlmostEqual(secs, 2.0, delta=0.3)
+            # 1 kHz for 2 s: never more than the schedule allows, and not far below.
+            self.assertLessEqual(count, 2001)
+            self.assertGreater(count, 1000)
+            self.assertRegex(r.stdout, r"[\r\n]\x1b\[KStats: [\d.]+Hz \([\d.]+\xb5s\) Min: [\d.]+Hz Max: [\d.]+Hz N=\d+")
+
     def test_ctrl_c_still_writes(self):
         _, python = interpreters()[0]
         with TempDir() as d:

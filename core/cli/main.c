@@ -25,12 +25,6 @@ static int refuse_unsupported(const struct cli_opts *o)
         flag = "--blocking";
     else if (o->browser)
         flag = "--browser";
-    else if (o->s.native)
-        flag = "--native";
-    else if (o->s.opcodes)
-        flag = "--opcodes";
-    else if (o->s.mode != TACHYON_MODE_WALL)
-        flag = "--mode other than wall";
     if (!flag)
         return 0;
     return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);

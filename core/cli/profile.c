@@ -344,6 +344,9 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     sc.opts.native = o->s.native;
     sc.opts.opcodes = o->s.opcodes;
     sc.opts.thread_status = 1;
+    /* The kernel's on-CPU state costs a /proc read per thread and sample:
+     * only cpu mode and formats that record every status use it. */
+    sc.opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
     sc.realtime_stats = o->s.realtime_stats;
     sc.pid = pid;
     sc.is_child = is_child;

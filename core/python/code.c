@@ -2,8 +2,10 @@
  *
  * A code object is decoded once (names, filename, line table) and cached
  * by address; every sample re-checks its guard (see codecache.h) before
- * trusting the cache. Frame ids are cached per (code entry, code unit), so
- * a steady-state sample interns nothing. */
+ * trusting the cache. Frame ids are cached per (code entry, code unit,
+ * opcode): with --opcodes the instruction at one offset changes when the
+ * interpreter specializes or de-optimizes it, and each variant is its own
+ * frame. A steady-state sample interns nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,7 +86,7 @@ int py_code_check_pending(struct py_target *t, size_t from, size_t to)
     int rc;
 
     for (i = from; i <= to; i++) {
-        struct py_code *e = i < to ? py_code_find(&t->codes, t->raw[i].code) : NULL;
+        struct py_code *e = i < to && !t->raw[i].native ? py_code_find(&t->codes, t->raw[i].code) : NULL;
         if (e && loaded(e) && e->checked != t->sample_no) {
             for (k = 0; k < n; k++)
                 if (t->guard_addr[k] == e->addr)
@@ -166,20 +168,29 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
     return 0;
 }
 
-int py_code_frame_id(struct py_target *t, const struct py_raw *f, uint32_t *id, int *skip)
+int py_code_get(struct py_target *t, uint64_t addr, struct py_code **out)
 {
-    struct py_code *e = py_code_find(&t->codes, f->code);
+    struct py_code *e = py_code_find(&t->codes, addr);
+
+    if (e && loaded(e) && e->checked == t->sample_no) {
+        *out = e;
+        return 0;
+    }
+    return load_code(t, addr, out);
+}
+
+int py_code_frame_id(struct py_target *t, const struct py_raw *f, int opcodes, uint32_t *id, int *skip)
+{
+    struct py_code *e;
     struct py_location loc;
     tachyon_frame fr;
     int64_t diff, unit;
-    int rc;
+    int rc, opcode = TACHYON_NO_OPCODE;
 
     *skip = 0;
-    if (!e || !loaded(e) || e->checked != t->sample_no) {
-        rc = load_code(t, f->code, &e);
-        if (rc < 0)
-            return rc;
-    }
+    rc = py_code_get(t, f->code, &e);
+    if (rc < 0)
+        return rc;
     diff = (int64_t)(f->instr - (f->code + t->L.co_code_adaptive));
     if (diff & 1)
         return diag_set(ERR_CORRUPT, "instruction pointer 0x%llx not on a code unit",
@@ -196,7 +207,12 @@ int py_code_frame_id(struct py_target *t, const struct py_raw *f, uint32_t *id, 
         *skip = 1;
         return 0;
     }
-    if (py_frame_find(&t->codes, e->serial, unit, id))
+    if (opcodes) {
+        rc = py_opcode_of(t, e, unit, &opcode);
+        if (rc < 0)
+            return rc;
+    }
+    if (py_frame_find(&t->codes, e->serial, unit, opcode, id))
         return 0;
 
     rc = py_linetable_lookup(e->linetable, e->linetable_len, e->print.firstlineno, unit, &loc);
@@ -211,10 +227,10 @@ int py_code_frame_id(struct py_target *t, const struct py_raw *f, uint32_t *id, 
     fr.end_line = loc.end_line;
     fr.column = loc.column;
     fr.end_column = loc.end_column;
-    fr.opcode = TACHYON_NO_OPCODE;
-    fr.base_opcode = TACHYON_NO_OPCODE;
-    rc = intern_frame(t->in, &fr, id);
+    rc = py_opcode_fill(t, opcode, &fr);
+    if (rc == 0)
+        rc = intern_frame(t->in, &fr, id);
     if (rc < 0)
         return rc;
-    return py_frame_store(&t->codes, e->serial, unit, *id);
+    return py_frame_store(&t->codes, e->serial, unit, opcode, *id);
 }

@@ -18,6 +18,7 @@
 struct py_frame_slot {
     uint64_t key;           /* serial << 32 | (unit + 1); 0: empty */
     uint32_t id;
+    int32_t opcode;
 };
 
 static uint64_t mix(uint64_t x)
@@ -47,8 +48,10 @@ int py_code_cache_init(struct py_code_cache *c)
 static void free_entries(struct py_code_cache *c)
 {
     size_t i;
-    for (i = 0; i < c->cap; i++)
+    for (i = 0; i < c->cap; i++) {
         free(c->slots[i].linetable);
+        free(c->slots[i].bytecode);
+    }
 }
 
 void py_code_cache_free(struct py_code_cache *c)
@@ -123,6 +126,7 @@ int py_code_claim(struct py_code_cache *c, uint64_t addr, struct py_code **out)
         e = py_code_find(c, addr);
     }
     free(e->linetable);
+    free(e->bytecode);
     memset(e, 0, sizeof *e);
     e->addr = addr;
     e->serial = c->next_serial++;
@@ -137,12 +141,12 @@ static uint64_t frame_key(uint32_t serial, int64_t unit)
     return ((uint64_t)serial << 32) | (uint32_t)(unit + 1);
 }
 
-int py_frame_find(const struct py_code_cache *c, uint32_t serial, int64_t unit, uint32_t *id)
+int py_frame_find(const struct py_code_cache *c, uint32_t serial, int64_t unit, int opcode, uint32_t *id)
 {
     uint64_t key = frame_key(serial, unit);
-    size_t mask = c->fcap - 1, i = mix(key) & mask;
+    size_t mask = c->fcap - 1, i = mix(key ^ ((uint64_t)(uint32_t)opcode << 40)) & mask;
     while (c->fmap[i].key) {
-        if (c->fmap[i].key == key) {
+        if (c->fmap[i].key == key && c->fmap[i].opcode == opcode) {
             *id = c->fmap[i].id;
             return 1;
         }
@@ -151,16 +155,17 @@ int py_frame_find(const struct py_code_cache *c, uint32_t serial, int64_t unit, 
     return 0;
 }
 
-static void put_frame(struct py_frame_slot *m, size_t cap, uint64_t key, uint32_t id)
+static void put_frame(struct py_frame_slot *m, size_t cap, uint64_t key, int32_t opcode, uint32_t id)
 {
-    size_t mask = cap - 1, i = mix(key) & mask;
-    while (m[i].key && m[i].key != key)
+    size_t mask = cap - 1, i = mix(key ^ ((uint64_t)(uint32_t)opcode << 40)) & mask;
+    while (m[i].key && (m[i].key != key || m[i].opcode != opcode))
         i = (i + 1) & mask;
     m[i].key = key;
+    m[i].opcode = opcode;
     m[i].id = id;
 }
 
-int py_frame_store(struct py_code_cache *c, uint32_t serial, int64_t unit, uint32_t id)
+int py_frame_store(struct py_code_cache *c, uint32_t serial, int64_t unit, int opcode, uint32_t id)
 {
     if ((c->fcount + 1) * 4 > c->fcap * 3) {
         size_t i, ncap = c->fcap * 2;
@@ -174,13 +179,13 @@ int py_frame_store(struct py_code_cache *c, uint32_t serial, int64_t unit, uint3
                 return ERR_NOMEM;
             for (i = 0; i < c->fcap; i++)
                 if (c->fmap[i].key)
-                    put_frame(n, ncap, c->fmap[i].key, c->fmap[i].id);
+                    put_frame(n, ncap, c->fmap[i].key, c->fmap[i].opcode, c->fmap[i].id);
             free(c->fmap);
             c->fmap = n;
             c->fcap = ncap;
         }
     }
-    put_frame(c->fmap, c->fcap, frame_key(serial, unit), id);
+    put_frame(c->fmap, c->fcap, frame_key(serial, unit), opcode, id);
     c->fcount++;
     return 0;
 }

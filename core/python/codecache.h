@@ -35,6 +35,8 @@ struct py_code {
     uint32_t qualname_id;
     uint8_t *linetable;
     size_t linetable_len;
+    uint8_t *bytecode;      /* copy of co_code_adaptive for --opcodes, or NULL */
+    uint32_t bc_sample;     /* sample number the copy is current for */
 };
 
 struct py_code_cache {
@@ -58,8 +60,11 @@ struct py_code *py_code_find(struct py_code_cache *c, uint64_t addr);
  * invalidated by this call. */
 int py_code_claim(struct py_code_cache *c, uint64_t addr, struct py_code **out);
 
-/* Frame ids by (serial, code unit). */
-int py_frame_find(const struct py_code_cache *c, uint32_t serial, int64_t unit, uint32_t *id);
-int py_frame_store(struct py_code_cache *c, uint32_t serial, int64_t unit, uint32_t id);
+/* Frame ids by (serial, code unit, opcode): opcode is the executing
+ * opcode, TACHYON_NO_OPCODE without --opcodes, or PY_FRAME_START to map
+ * a code unit to the start of its instruction (stored in place of an id). */
+#define PY_FRAME_START (-2)
+int py_frame_find(const struct py_code_cache *c, uint32_t serial, int64_t unit, int opcode, uint32_t *id);
+int py_frame_store(struct py_code_cache *c, uint32_t serial, int64_t unit, int opcode, uint32_t id);
 
 #endif

@@ -14,6 +14,13 @@
  *   code._co_firsttraceable    = co_code_adaptive - 16 (int, pad, co_extra)
  *   code ob_size               = 16 (PyObject_VAR_HEAD)
  *   sizeof(PyCompactUnicodeObject) = asciiobject_size + 16 (utf8_length, utf8)
+ *   tstate.current_exception   = current_frame + 40 (c_profilefunc, c_tracefunc,
+ *                                c_profileobj, c_traceobj in between)
+ *   tstate.exc_info            = current_frame + 48
+ *   tstate.exc_state           = datastack_chunk + 24 (top, limit in between)
+ * The GIL and GC fields are published; the offsets inside the GIL struct
+ * and the gc flag's offset in the interpreter are differences and sums of
+ * published values (see fix_313).
  * A 3.14 or 3.15 table is another struct dbg_NNN plus a map like dbg_313. */
 #include "layout.h"
 
@@ -40,6 +47,10 @@ static const struct py_layout layout_311 = {
     .fr_executable = 32, .fr_previous = 48, .fr_instr = 56, .fr_owner = 69,
     .fr_owner_thread = 0, .fr_owner_generator = 1,
     .fr_owner_skip_mask = 0, .fr_executable_tag_mask = 0,
+    .fr_owner_cstack = PY_OFF_NONE, .fr_is_entry = 68,
+    .rt_gil = 360, .is_gil_ptr = PY_OFF_NONE, .gil_last_holder = 8, .gil_locked = 16,
+    .is_gc_collecting = 848, .ts_curexc = 96, .ts_exc_info = 120, .ts_exc_state = 320,
+    .err_exc_value = 0, .err_previous = 8,
     .co_size = 16, .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
     .co_firstlineno = 72, .co_firsttraceable = 168, .co_code_adaptive = 184,
     .ob_type = 8, .tp_name = 24, .bytes_size = 16, .bytes_sval = 32,
@@ -59,6 +70,10 @@ static const struct py_layout layout_312 = {
     .fr_executable = 0, .fr_previous = 8, .fr_instr = 56, .fr_owner = 70,
     .fr_owner_thread = 0, .fr_owner_generator = 1,
     .fr_owner_skip_mask = 1u << 3, .fr_executable_tag_mask = 0,
+    .fr_owner_cstack = 3, .fr_is_entry = PY_OFF_NONE,
+    .rt_gil = PY_OFF_NONE, .is_gil_ptr = 384, .gil_last_holder = 8, .gil_locked = 16,
+    .is_gc_collecting = 312, .ts_curexc = 96, .ts_exc_info = 104, .ts_exc_state = 256,
+    .err_exc_value = 0, .err_previous = 8,
     .co_size = 16, .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
     .co_firstlineno = 68, .co_firsttraceable = 176, .co_code_adaptive = 192,
     .ob_type = 8, .tp_name = 24, .bytes_size = 16, .bytes_sval = 32,
@@ -75,6 +90,8 @@ static const struct py_layout base_313 = {
     .chunk_previous = 0, .chunk_size = 8, .chunk_top = 16, .chunk_data = 24,
     .fr_owner_thread = 0, .fr_owner_generator = 1,
     .fr_owner_skip_mask = 1u << 3, .fr_executable_tag_mask = 0,
+    .fr_owner_cstack = 3, .fr_is_entry = PY_OFF_NONE,
+    .rt_gil = PY_OFF_NONE, .err_exc_value = 0, .err_previous = 8,
     .co_size = 16,
     .uni_kind_shift = 2, .uni_kind_mask = 7, .uni_compact_bit = 5, .uni_ascii_bit = 6,
     .main_mode = PY_MAIN_BY_RUNTIME_IDENT, .instr_mode = PY_INSTR_CURRENT,
@@ -136,6 +153,10 @@ static const struct dbg_map map_313[] = {
     M313(ts_native_thread_id, thread_state.native_thread_id, thread_state.size, 0),
     M313(ts_datastack_chunk, thread_state.datastack_chunk, thread_state.size, 0),
     M313(ts_datastack_top, thread_state.datastack_chunk, thread_state.size, 8),
+    M313(ts_curexc, thread_state.current_frame, thread_state.size, 40),
+    M313(ts_exc_info, thread_state.current_frame, thread_state.size, 48),
+    M313(ts_exc_state, thread_state.datastack_chunk, thread_state.size, 24),
+    M313(is_gil_ptr, interpreter_state.ceval_gil, interpreter_state.size, 0),
     M313(fr_executable, interpreter_frame.executable, interpreter_frame.size, 0),
     M313(fr_previous, interpreter_frame.previous, interpreter_frame.size, 0),
     M313(fr_instr, interpreter_frame.instr_ptr, interpreter_frame.size, 0),
@@ -156,6 +177,29 @@ static const struct dbg_map map_313[] = {
     M313(uni_compact_size, unicode_object.asciiobject_size, unicode_object.size, 16),
 };
 
+/* Fields that are a difference or a sum of published offsets. */
+static int fix_313(const void *block, struct py_layout *out)
+{
+    const struct dbg_313 *d = block;
+    struct dbg_313 b;
+    uint64_t gc;
+
+    memcpy(&b, d, sizeof b);
+    if (b.interpreter_state.gil_holder < b.interpreter_state.gil_runtime_state ||
+        b.interpreter_state.gil_locked < b.interpreter_state.gil_runtime_state ||
+        b.interpreter_state.gil_holder - b.interpreter_state.gil_runtime_state + 8 > PY_LAYOUT_MAX_GIL ||
+        b.interpreter_state.gil_locked - b.interpreter_state.gil_runtime_state + 4 > PY_LAYOUT_MAX_GIL)
+        return diag_set(ERR_CORRUPT, "implausible GIL offsets in the debug-offsets block");
+    out->gil_last_holder = (uint32_t)(b.interpreter_state.gil_holder - b.interpreter_state.gil_runtime_state);
+    out->gil_locked = (uint32_t)(b.interpreter_state.gil_locked - b.interpreter_state.gil_runtime_state);
+    gc = b.interpreter_state.gc + b.gc.collecting;
+    if (b.interpreter_state.gc > (1u << 24) || b.gc.collecting >= b.gc.size || b.gc.size > (1u << 16) ||
+        gc + 4 > b.interpreter_state.size)
+        return diag_set(ERR_CORRUPT, "implausible GC offsets in the debug-offsets block");
+    out->is_gc_collecting = (uint32_t)gc;
+    return 0;
+}
+
 struct dbg_table {
     uint32_t major_minor;
     const struct py_layout *base;
@@ -163,11 +207,12 @@ struct dbg_table {
     size_t map_len;
     size_t block_size;
     size_t free_threaded_off;
+    int (*fix)(const void *block, struct py_layout *out);
 };
 
 static const struct dbg_table dbg_tables[] = {
     { V313, &base_313, map_313, sizeof map_313 / sizeof map_313[0],
-      sizeof(struct dbg_313), offsetof(struct dbg_313, free_threaded) },
+      sizeof(struct dbg_313), offsetof(struct dbg_313, free_threaded), fix_313 },
 };
 
 static const struct dbg_table *find_dbg(uint32_t hexversion)
@@ -246,7 +291,7 @@ int py_layout_from_debug(uint32_t hexversion, const void *block, size_t len,
         u = (uint32_t)v;
         memcpy((char *)out + m->dst, &u, sizeof u);
     }
-    return 0;
+    return t->fix ? t->fix(block, out) : 0;
 }
 
 void py_layout_span(const uint32_t *offs, size_t n, uint32_t *lo, uint32_t *hi)
@@ -303,6 +348,18 @@ int py_layout_validate(const struct py_layout *L)
         bad = "bytes";
     else if (!FITS(L->tp_name, 8, PY_LAYOUT_MAX_HEADER))
         bad = "type";
+    else if ((L->rt_gil == PY_OFF_NONE) == (L->is_gil_ptr == PY_OFF_NONE) ||
+             (L->rt_gil != PY_OFF_NONE && !FITS(L->rt_gil, PY_LAYOUT_MAX_GIL, PY_LAYOUT_MAX_HEADER * 4)) ||
+             (L->is_gil_ptr != PY_OFF_NONE && !FITS(L->is_gil_ptr, 8, PY_LAYOUT_MAX_INTERP)) ||
+             !FITS(L->gil_last_holder, 8, PY_LAYOUT_MAX_GIL) || !FITS(L->gil_locked, 4, PY_LAYOUT_MAX_GIL) ||
+             !FITS(L->is_gc_collecting, 4, PY_LAYOUT_MAX_INTERP))
+        bad = "GIL or GC";
+    else if (!FITS(L->ts_curexc, 8, PY_LAYOUT_MAX_TSTATE) || !FITS(L->ts_exc_info, 8, PY_LAYOUT_MAX_TSTATE) ||
+             !FITS(L->ts_exc_state, 16, PY_LAYOUT_MAX_TSTATE) || !FITS(L->err_exc_value, 8, 16) ||
+             !FITS(L->err_previous, 8, 16))
+        bad = "exception state";
+    else if (L->fr_is_entry != PY_OFF_NONE && !FITS(L->fr_is_entry, 1, PY_LAYOUT_MAX_FRAME))
+        bad = "entry frame";
     if (bad)
         return diag_set(ERR_CORRUPT, "inconsistent %s layout for Python %u.%u", bad,
                         L->hexversion_major_minor >> 24, (L->hexversion_major_minor >> 16) & 0xff);

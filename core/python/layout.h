@@ -70,6 +70,8 @@ struct py_layout {
     uint32_t fr_owner_thread;        /* owner value of frames on the data stack */
     uint32_t fr_owner_generator;     /* owner value of generator frames */
     uint32_t fr_owner_skip_mask;     /* bit n set: skip frames whose owner is n */
+    uint32_t fr_owner_cstack;        /* owner of C-stack entry frames (a C caller), PY_OFF_NONE if none */
+    uint32_t fr_is_entry;            /* 3.11: bool, first frame of a C-to-Python call; else PY_OFF_NONE */
     uint64_t fr_executable_tag_mask; /* low bits to clear from f_executable */
 
     /* PyCodeObject (a PyVarObject: ob_size counts code units) */
@@ -80,6 +82,24 @@ struct py_layout {
     uint32_t co_firstlineno;
     uint32_t co_firsttraceable;
     uint32_t co_code_adaptive;
+
+    /* Thread status. The GIL (struct _gil_runtime_state) is embedded in
+     * the runtime up to 3.11 (rt_gil) and reached through a pointer in
+     * the interpreter from 3.12 on (is_gil_ptr); gil_* are offsets inside
+     * the struct. Exceptions: ts_curexc is curexc_type (3.11) or
+     * current_exception (3.12+), non-NULL while one propagates; ts_exc_info
+     * points at the top _PyErr_StackItem, which is ts_exc_state (embedded in
+     * the thread state) unless a generator pushed its own. */
+    uint32_t rt_gil;
+    uint32_t is_gil_ptr;
+    uint32_t gil_last_holder;
+    uint32_t gil_locked;
+    uint32_t is_gc_collecting;       /* int: a collection is running */
+    uint32_t ts_curexc;
+    uint32_t ts_exc_info;
+    uint32_t ts_exc_state;
+    uint32_t err_exc_value;          /* _PyErr_StackItem */
+    uint32_t err_previous;
 
     /* Generic objects */
     uint32_t ob_type;
@@ -124,6 +144,8 @@ int py_layout_from_debug(uint32_t hexversion, const void *block, size_t len,
 #define PY_LAYOUT_MAX_FRAME 512
 #define PY_LAYOUT_MAX_CODE 1024
 #define PY_LAYOUT_MAX_HEADER 256
+#define PY_LAYOUT_MAX_INTERP (1u << 16)  /* far interpreter fields (gc, GIL) */
+#define PY_LAYOUT_MAX_GIL 64             /* the part of the GIL struct read */
 
 /* Check the relations the readers rely on (every field inside the part of
  * its struct that gets copied, header fields inside headers, bit positions

@@ -20,6 +20,9 @@
 #define PY_MAX_BLOBS 64              /* out-of-chunk regions read ahead */
 #define PY_BLOB_BYTES (8u << 20)     /* their total size */
 #define PY_VISITED_SIZE 8192          /* power of two, above PY_MAX_STEPS and PY_MAX_THREADS */
+#define PY_MAX_EXC_ITEMS 16          /* _PyErr_StackItem links followed for the topmost exception */
+#define PY_BYTECODE_MAX (256u << 10) /* larger bytecode is not copied: no opcodes there */
+#define PY_ERR_ITEM 16               /* bytes of a _PyErr_StackItem read */
 
 /* A copy of part of the target's memory. */
 struct py_copy {
@@ -43,6 +46,22 @@ struct py_thr {
     int have_frame;           /* frame is known (cframe resolved) */
     int have_chunk;           /* copies[index] holds [chunk, top) */
     size_t raw_start, raw_count;
+    /* status.c */
+    uint64_t exc_info;        /* the top _PyErr_StackItem */
+    const uint8_t *exc_item;  /* a copy of it for this sample, NULL if none */
+    uint8_t exc_tmp[PY_ERR_ITEM];
+    uint32_t status;          /* TACHYON_THREAD_* bits */
+    int in_gc;                /* its interpreter collects while it holds the GIL */
+};
+
+/* One interpreter's GIL and GC state in this sample (status.c). */
+struct py_interp_status {
+    uint64_t gil;             /* address of its GIL struct, 0 when unknown */
+    const uint8_t *gil_data;  /* [gil + gil_lo, + gil_len), NULL if not read */
+    int have_gc;
+    uint8_t gc_buf[4];
+    uint8_t gil_ptr[8];       /* interp->ceval.gil (3.12+) */
+    uint8_t gil_buf[PY_LAYOUT_MAX_GIL];
 };
 
 /* A frame found by the walk, before its code object is decoded. */
@@ -52,12 +71,15 @@ struct py_raw {
     uint32_t id;              /* filled by the resolve pass */
     uint8_t owner;
     uint8_t skip;             /* not shown (incomplete frame) */
+    uint8_t native;           /* not a Python frame: C code called the frame before it */
 };
 
 /* What the previous sample found, read ahead in one readv by the next. */
 struct py_spec_thread {
     uint64_t tstate, interp, cframe, chunk;
     size_t chunk_len;
+    uint64_t exc_info;        /* a top exception item outside the thread state */
+    uint8_t exc_item[PY_ERR_ITEM];
 };
 
 struct py_target {
@@ -113,9 +135,32 @@ struct py_target {
     uint64_t spec_interps[PY_MAX_INTERPRETERS];
     uint64_t spec_codes[PY_MAX_SPEC_CODES];
     size_t n_spec_codes;
+
+    /* Thread status (status.c). The GC flags, GIL structs and exception
+     * items the last sample read are read ahead with everything else;
+     * ahead_ok says the read-ahead was confirmed for this sample. */
+    pid_t pid;
+    struct py_interp_status ist[PY_MAX_INTERPRETERS];
+    uint64_t spec_gil[PY_MAX_INTERPRETERS];
+    int spec_status;          /* the last sample read status: read it ahead */
+    int ahead_ok;
+    uint32_t gil_lo, gil_len; /* the part of the GIL struct read */
+    uint64_t none_addr;       /* Py_None, 0 until known */
+    uint64_t none_type;       /* NoneType, 0 until verified */
+    struct cpustat *cpu;
+    int cpu_failed;           /* the /proc tracker could not be opened */
+    uint32_t gc_frame, native_frame;  /* interned synthetic frames, 0 until needed */
+
+    /* Opcodes (pyopcode.c). */
+    int spec_opcodes;         /* the last sample read bytecode: read it ahead */
+    uint8_t spec_bc[PY_MAX_SPEC_CODES];
+    uint32_t op_name[256], op_base_name[256];
+    int16_t op_base[256];     /* -1: not looked up yet; -2: unknown opcode */
 };
 
 /* code.c */
+/* The checked cache entry of a code object, loading it when needed. */
+int py_code_get(struct py_target *t, uint64_t addr, struct py_code **out);
 /* Check a code head copied from the target against the cached entry and
  * mark it checked for this sample when it matches. */
 void py_code_check_guard(struct py_target *t, uint64_t addr, const uint8_t *head);
@@ -124,9 +169,37 @@ void py_code_check_guard(struct py_target *t, uint64_t addr, const uint8_t *head
 int py_code_check_pending(struct py_target *t, size_t from, size_t to);
 /* The frame id of one raw frame; *skip set for frames that are not shown
  * (incomplete ones). */
-int py_code_frame_id(struct py_target *t, const struct py_raw *f, uint32_t *id, int *skip);
+int py_code_frame_id(struct py_target *t, const struct py_raw *f, int opcodes, uint32_t *id, int *skip);
+
+/* status.c */
+/* Read what thread status needs beyond the read-ahead (one readv) and
+ * set status and in_gc of every selected thread. */
+int py_status_sample(struct py_target *t, const struct py_sample_opts *o);
+/* Spans reading ahead the status data the last sample used; n is advanced. */
+void py_status_ahead_spans(struct py_target *t, struct mem_span *spans, size_t *n);
+/* Remember this sample's status addresses for the next read-ahead. */
+void py_status_remember(struct py_target *t, int used);
+/* The interned <GC> or <native> frame. */
+int py_special_frame(struct py_target *t, int kind, uint32_t *id);
+void py_status_free(struct py_target *t);
+
+/* pyopcode.c */
+/* Make sure every code object of raw[from, to) has a copy of its bytecode
+ * current for this sample (one readv for those the read-ahead missed). */
+int py_opcode_prepare(struct py_target *t, size_t from, size_t to);
+/* Spans reading ahead the bytecode of the last sample's code objects. */
+void py_opcode_ahead_spans(struct py_target *t, struct mem_span *spans, size_t *n);
+/* After the read-ahead's guards are checked: mark those copies current. */
+void py_opcode_ahead_done(struct py_target *t);
+/* The opcode executing in frame f (unit: its code unit, from the
+ * instruction pointer), or TACHYON_NO_OPCODE when it cannot be known. */
+int py_opcode_of(struct py_target *t, struct py_code *e, int64_t unit, int *opcode);
+/* Fill the opcode fields of a frame about to be interned. */
+int py_opcode_fill(struct py_target *t, int opcode, tachyon_frame *fr);
 
 /* walk.c helpers used by target.c */
 void py_walk_free(struct py_target *t);
+/* Room for n entries in t->spans. */
+int py_spans_reserve(struct py_target *t, size_t n);
 
 #endif

@@ -29,7 +29,9 @@ struct py_sample_opts {
     int gc;            /* push a <GC> frame while the collector runs */
     int native;        /* <native> frames where C sits between Python frames */
     int opcodes;       /* record the executing opcode in each frame */
-    int thread_status; /* compute on-CPU / GIL status bits (costs reads) */
+    int thread_status; /* GIL, exception and GC status bits (memory reads, read ahead) */
+    int cpu_status;    /* also the kernel's on-CPU state (a /proc read per thread
+                          and sample); without it TACHYON_THREAD_UNKNOWN is set */
 };
 
 /* One thread's stack; frames[0] is the innermost frame. Valid only during

@@ -64,22 +64,30 @@ static int pick_layout(struct py_target *t)
 static int compute_spans(struct py_target *t)
 {
     const struct py_layout *L = &t->L;
-    uint32_t rt[] = { L->rt_interpreters_head, L->main_mode == PY_MAIN_BY_RUNTIME_IDENT ? L->rt_main_thread : PY_OFF_NONE };
+    uint32_t gil_lo = L->gil_last_holder < L->gil_locked ? L->gil_last_holder : L->gil_locked;
+    uint32_t gil_hi = L->gil_last_holder + 8 > L->gil_locked + 4 ? L->gil_last_holder + 8 : L->gil_locked + 4;
+    int rt_gil = L->rt_gil != PY_OFF_NONE;
+    uint32_t rt[] = { L->rt_interpreters_head, L->main_mode == PY_MAIN_BY_RUNTIME_IDENT ? L->rt_main_thread : PY_OFF_NONE,
+                      rt_gil ? L->rt_gil + gil_lo : PY_OFF_NONE, rt_gil ? L->rt_gil + gil_hi - 8 : PY_OFF_NONE };
     uint32_t is[] = { L->is_next, L->is_id, L->is_threads_head,
                       L->main_mode == PY_MAIN_BY_INTERP_POINTER ? L->is_threads_main : PY_OFF_NONE };
     uint32_t ts[] = { L->ts_next, L->ts_interp, L->ts_frame, L->ts_thread_id, L->ts_native_thread_id,
-                      L->ts_datastack_chunk, L->ts_datastack_top };
-    uint32_t fr[] = { L->fr_executable, L->fr_previous, L->fr_instr, L->fr_owner };
+                      L->ts_datastack_chunk, L->ts_datastack_top, L->ts_curexc, L->ts_exc_info,
+                      L->ts_exc_state + L->err_exc_value, L->ts_exc_state + L->err_previous };
+    uint32_t fr[] = { L->fr_executable, L->fr_previous, L->fr_instr, L->fr_owner, L->fr_is_entry };
     uint32_t co[] = { L->ob_type, L->co_size, L->co_filename, L->co_qualname, L->co_linetable,
                       L->co_firstlineno, L->co_firsttraceable };
     uint32_t lo;
 
-    py_layout_span(rt, 2, &t->rt_lo, &t->rt_hi);
+    t->gil_lo = gil_lo;
+    t->gil_len = gil_hi - gil_lo;
+    py_layout_span(rt, 4, &t->rt_lo, &t->rt_hi);
     py_layout_span(is, 4, &t->is_lo, &t->is_hi);
-    py_layout_span(ts, 7, &t->ts_lo, &t->ts_hi);
-    py_layout_span(fr, 4, &lo, &t->fr_hi);
+    py_layout_span(ts, 11, &t->ts_lo, &t->ts_hi);
+    py_layout_span(fr, 5, &lo, &t->fr_hi);
     py_layout_span(co, 7, &lo, &t->co_hi);
     if (t->rt_hi - t->rt_lo > sizeof t->rt_buf || t->is_hi - t->is_lo > 1024 ||
+        t->ts_hi - t->ts_lo > PY_LAYOUT_MAX_TSTATE || t->gil_len > PY_LAYOUT_MAX_GIL ||
         (L->main_mode == PY_MAIN_BY_INTERP_POINTER && L->is_threads_main == PY_OFF_NONE) ||
         (L->main_mode == PY_MAIN_BY_RUNTIME_IDENT && L->rt_main_thread == PY_OFF_NONE))
         return diag_set(ERR_CORRUPT, "runtime or interpreter fields too far apart for Python %s", t->version);
@@ -102,6 +110,8 @@ int py_target_open(struct mem_reader *r, const struct py_image *img, struct inte
     t->r = r;
     t->in = in;
     t->runtime = img->runtime_addr;
+    t->pid = img->pid;
+    memset(t->op_base, 0xff, sizeof t->op_base);   /* -1: not looked up */
 
     if (img->py_version_addr) {
         rc = mem_read(r, img->py_version_addr, &hex, sizeof hex);
@@ -144,6 +154,11 @@ int py_target_open(struct mem_reader *r, const struct py_image *img, struct inte
         rc = ERR_NOMEM;
         goto fail;
     }
+    /* Py_None tells "no exception" from an exception in exc_info; without
+     * the symbol (a stripped runtime) it is learnt from the first None seen. */
+    if (proc_resolve_symbol(img, "_Py_NoneStruct", &t->none_addr) < 0)
+        t->none_addr = 0;
+    diag_clear();
     *out = t;
     return 0;
 fail:
@@ -166,6 +181,7 @@ void py_target_close(struct py_target *t)
     if (!t)
         return;
     py_walk_free(t);
+    py_status_free(t);
     if (t->codes.slots)
         py_code_cache_free(&t->codes);
     py_buf_free(&t->sbuf);

@@ -12,7 +12,13 @@
  *
  * Frames are resolved from the copy of the chunk; frames elsewhere
  * (generators, the C-stack entry frames, earlier chunks) are read one by
- * one, earlier chunks whole on first use. */
+ * one, earlier chunks whole on first use.
+ *
+ * Thread status (status.c) and opcodes (pyopcode.c) add their own spans to
+ * the same read-ahead. The stack handed to the callback is assembled here:
+ * a <GC> frame on top while the thread collects, and with --native a
+ * <native> frame wherever C code sits between two Python frames (a
+ * C-stack entry frame in 3.12+, an entry frame's caller in 3.11). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +67,11 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     *p = q;
     *cap = n;
     return 0;
+}
+
+int py_spans_reserve(struct py_target *t, size_t n)
+{
+    return grow((void **)&t->spans, &t->cap_spans, n, sizeof *t->spans);
 }
 
 /* Room for n thread records, their state copies and chunk copies. */
@@ -231,7 +242,7 @@ static int read_ahead(struct py_target *t)
     if (t->n_spec_interps == 0)
         return 1;
     rc = grow((void **)&t->spans, &t->cap_spans,
-              1 + t->n_spec_interps + 3 * t->n_spec + t->n_spec_codes + t->n_blobs, sizeof *t->spans);
+              1 + 3 * t->n_spec_interps + 4 * t->n_spec + 2 * t->n_spec_codes + t->n_blobs, sizeof *t->spans);
     if (rc < 0)
         return rc;
     t->spans[n++] = (struct mem_span){ t->runtime + t->rt_lo, t->rt_buf, t->rt_hi - t->rt_lo };
@@ -253,6 +264,8 @@ static int read_ahead(struct py_target *t)
         t->spans[n++] = (struct mem_span){ t->spec_codes[k], t->guard_bufs + k * t->co_hi, t->co_hi };
     for (k = 0; k < t->n_blobs; k++)
         t->spans[n++] = (struct mem_span){ t->blobs[k].addr, t->blobs[k].data, t->blobs[k].len };
+    py_status_ahead_spans(t, t->spans, &n);
+    py_opcode_ahead_spans(t, t->spans, &n);
     rc = mem_readv(t->r, t->spans, n);
     if (rc == ERR_NOPROC)
         return rc;
@@ -261,6 +274,7 @@ static int read_ahead(struct py_target *t)
     t->blobs_valid = 1;
     for (k = 0; k < t->n_spec_codes; k++)
         py_code_check_guard(t, t->spec_codes[k], t->guard_bufs + k * t->co_hi);
+    py_opcode_ahead_done(t);
 
     /* The interpreter list must link exactly the addresses read. */
     if (u64_at(t->rt_buf - t->rt_lo, L->rt_interpreters_head) != t->spec_interps[0])
@@ -409,8 +423,17 @@ static int push_raw(struct py_target *t, const struct py_raw *f)
     return 0;
 }
 
-/* Follow thread i's frame chain into raw frames, innermost first. */
-static int walk_thread(struct py_target *t, size_t i)
+static int push_native(struct py_target *t)
+{
+    struct py_raw r;
+    memset(&r, 0, sizeof r);
+    r.native = 1;
+    return push_raw(t, &r);
+}
+
+/* Follow thread i's frame chain into raw frames, innermost first; with
+ * native set, a marker where C code called the frame before it. */
+static int walk_thread(struct py_target *t, size_t i, int native)
 {
     const struct py_layout *L = &t->L;
     struct py_thr *th = &t->thr[i];
@@ -461,12 +484,21 @@ static int walk_thread(struct py_target *t, size_t i)
         r.instr = u64_at(fp, L->fr_instr);
         r.id = 0;
         r.skip = 0;
+        r.native = 0;
         frame = u64_at(fp, L->fr_previous);
+        if (native && L->fr_owner_cstack != PY_OFF_NONE && r.owner == L->fr_owner_cstack) {
+            rc = push_native(t);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         if (r.owner < 32 && ((L->fr_owner_skip_mask >> r.owner) & 1))
             continue;
         if (r.code == 0 || (r.code & 7))
             return diag_set(ERR_CORRUPT, "frame with code pointer 0x%llx", (unsigned long long)r.code);
         rc = push_raw(t, &r);
+        if (rc == 0 && native && L->fr_is_entry != PY_OFF_NONE && fp[L->fr_is_entry])
+            rc = push_native(t);
         if (rc < 0)
             return rc;
         depth++;
@@ -476,7 +508,7 @@ static int walk_thread(struct py_target *t, size_t i)
 }
 
 /* Remember what this sample found for the next read-ahead. */
-static int remember(struct py_target *t)
+static int remember(struct py_target *t, const struct py_sample_opts *o)
 {
     const struct py_layout *L = &t->L;
     size_t i, k, n = 0;
@@ -506,6 +538,8 @@ static int remember(struct py_target *t)
     }
     t->n_spec = t->n_thr;
     for (i = 0; i < t->n_raw && n < PY_MAX_SPEC_CODES; i++) {
+        if (t->raw[i].native)
+            continue;
         for (k = 0; k < n; k++)
             if (t->spec_codes[k] == t->raw[i].code)
                 break;
@@ -523,17 +557,57 @@ static int remember(struct py_target *t)
         t->blobs[i].len = t->next_blob_len[i];
     }
     t->n_blobs = t->n_next_blobs;
+    py_status_remember(t, o->thread_status || o->gc);
+    t->spec_opcodes = o->opcodes;
     return 0;
 }
 
 static void forget(struct py_target *t)
 {
     t->n_spec = t->n_spec_interps = t->n_spec_codes = t->n_blobs = 0;
+    t->spec_status = t->spec_opcodes = 0;
+}
+
+/* Thread th's stack into t->ids, innermost first: <GC> on top while it
+ * collects, <native> between two Python frames where C code sits (never
+ * at either end, as upstream). Returns the depth, 0 without Python frames. */
+static int assemble(struct py_target *t, const struct py_thr *th, const struct py_sample_opts *o,
+                    uint32_t *depth_out)
+{
+    uint32_t depth = 0, python = 0;
+    int pending = 0, rc;
+    size_t j;
+
+    *depth_out = 0;
+    if (th->in_gc && o->gc) {
+        rc = py_special_frame(t, TACHYON_FRAME_GC, &t->ids[depth++]);
+        if (rc < 0)
+            return rc;
+    }
+    for (j = th->raw_start; j < th->raw_start + th->raw_count && depth < PY_MAX_DEPTH; j++) {
+        const struct py_raw *r = &t->raw[j];
+        if (r->skip)
+            continue;
+        if (r->native) {
+            pending = python > 0;
+            continue;
+        }
+        if (pending && depth + 1 < PY_MAX_DEPTH) {
+            rc = py_special_frame(t, TACHYON_FRAME_NATIVE, &t->ids[depth++]);
+            if (rc < 0)
+                return rc;
+        }
+        pending = 0;
+        t->ids[depth++] = r->id;
+        python++;
+    }
+    *depth_out = python ? depth : 0;
+    return 0;
 }
 
 int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
 {
-    size_t i, j;
+    size_t i;
     int rc, any = 0;
 
     t->sample_no++;
@@ -542,7 +616,10 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
     t->n_raw = 0;
     t->blobs_valid = 0;
     t->n_next_blobs = t->next_blob_bytes = 0;
+    t->ahead_ok = 0;
     rc = read_ahead(t);
+    if (rc == 0)
+        t->ahead_ok = 1;
     if (rc == 1) {
         rc = discover(t);
     }
@@ -558,15 +635,22 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
             continue;
         rc = complete_thread(t, i);
         if (rc == 0)
-            rc = walk_thread(t, i);
+            rc = walk_thread(t, i, o->native);
         if (rc < 0)
             goto fail;
     }
-    remember(t);
+    rc = py_status_sample(t, o);
+    if (rc < 0)
+        goto fail;
+    remember(t, o);
     rc = py_code_check_pending(t, 0, t->n_raw);
+    if (rc == 0 && o->opcodes)
+        rc = py_opcode_prepare(t, 0, t->n_raw);
     for (i = 0; rc == 0 && i < t->n_raw; i++) {
         int skip;
-        rc = py_code_frame_id(t, &t->raw[i], &t->raw[i].id, &skip);
+        if (t->raw[i].native)
+            continue;
+        rc = py_code_frame_id(t, &t->raw[i], o->opcodes, &t->raw[i].id, &skip);
         t->raw[i].skip = (uint8_t)skip;
     }
     if (rc < 0)
@@ -577,15 +661,15 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         uint32_t depth = 0;
         if (!th->selected)
             continue;
-        for (j = th->raw_start; j < th->raw_start + th->raw_count; j++)
-            if (!t->raw[j].skip)
-                t->ids[depth++] = t->raw[j].id;
+        rc = assemble(t, th, o, &depth);
+        if (rc < 0)
+            return rc;
         if (depth == 0)
             continue;
         s.thread_id = th->thread_id;
         s.native_thread_id = th->native_thread_id;
         s.interpreter_id = th->interp_id;
-        s.status = th->is_main ? TACHYON_THREAD_MAIN : 0;
+        s.status = th->status;
         s.depth = depth;
         s.frames = t->ids;
         any = 1;

@@ -14,7 +14,7 @@ function loadPlaywright() {
   for (const d of dirs) {
     try { return require(path.join(d, 'playwright-core')); } catch (e) { /* next */ }
   }
-  throw new Error('playwright-core not found: run .ci/browser-deps.sh');
+  throw new Error('playwright-core not found: run scripts/deps.sh');
 }
 
 async function main() {

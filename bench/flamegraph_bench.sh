@@ -6,7 +6,7 @@
 #   bench/flamegraph_bench.sh [BUILD_DIR]      (default: ./build)
 #
 # Needs tachyon_feed and the flamegraph plugin built in BUILD_DIR; the browser
-# half needs chromium and playwright-core (.ci/browser-deps.sh) and is
+# half needs chromium and playwright-core (scripts/deps.sh) and is
 # skipped without them. Figures are printed, never asserted.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

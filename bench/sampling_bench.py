@@ -19,8 +19,9 @@ For each interpreter present (the four of this machine by default):
 3. plugin only: tachyon_feed --time feeding a 30-frame stack file shaped like
    deep30.py's samples to the pstats and collapsed plugins;
 4. slowdown: bench/workloads/fixed_work.py (a fixed loop that prints the
-   seconds it took) alone, under `tachyon run -i 100` (the default interval)
-   and under `tachyon run -i 10`; best of N each.
+   seconds it took) alone, next to bench/workloads/waker.py (woken every
+   100 us, reads nothing: the control), under `tachyon run -i 100` (the
+   default interval) and under `tachyon run -i 10`; best of N each.
 
 Each measurement is repeated N times (default 3) and reported as best and
 median. The machine is shared, so the load average is printed with the
@@ -42,6 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 DEEP30 = os.path.join(HERE, "workloads", "deep30.py")
 FIXED_WORK = os.path.join(HERE, "workloads", "fixed_work.py")
+WAKER = os.path.join(HERE, "workloads", "waker.py")
 
 INTERPRETERS = [
     "/root/.pyenv/versions/3.11.7/bin/python3.11",
@@ -268,8 +270,18 @@ def feed_runs(feed, plugin_dir, args, tmp):
 
 # ------------------------------------------------------------------ slowdown
 
-def fixed_work_once(argv, tmp):
-    rc, _, text, _ = run_measured(argv, os.path.join(tmp, "work.out"))
+def fixed_work_once(argv, tmp, control=None):
+    """One fixed_work.py run; control, if given, is a command kept running
+    next to it for the whole run."""
+    side = None
+    if control:
+        side = subprocess.Popen(control, stdin=subprocess.DEVNULL)
+    try:
+        rc, _, text, _ = run_measured(argv, os.path.join(tmp, "work.out"))
+    finally:
+        if side:
+            side.kill()
+            side.wait()
     m = ELAPSED_RE.search(text)
     if rc != 0 or not m:
         log("    fixed_work failed (status %d): %s" % (rc, text.strip()[-300:]))
@@ -279,24 +291,31 @@ def fixed_work_once(argv, tmp):
             "samples": int(c.group(1)) if c else None}
 
 
+SLOWDOWN_CONFIGS = ("alone", "waker 100", "-i 100", "-i 10")
+
+
 def slowdown(tachyon, python, args, tmp):
     work = [FIXED_WORK, str(args.iterations)]
     out = os.path.join(tmp, "slow.pstats")
+    # The waker is the control: a process woken every 100 us that reads
+    # nothing. It is started with the Python running this driver, and
+    # killed when the loop ends, so its own lifetime does not matter.
     configs = [
-        ("alone", [python] + work),
-        ("-i 100", [tachyon, "run", "--python", python, "-i", "100", "--pstats", "-o", out] + work),
-        ("-i 10", [tachyon, "run", "--python", python, "-i", "10", "--pstats", "-o", out] + work),
+        ("alone", [python] + work, None),
+        ("waker 100", [python] + work, [sys.executable, WAKER, "100", "3600"]),
+        ("-i 100", [tachyon, "run", "--python", python, "-i", "100", "--pstats", "-o", out] + work, None),
+        ("-i 10", [tachyon, "run", "--python", python, "-i", "10", "--pstats", "-o", out] + work, None),
     ]
-    results = {name: [] for name, _ in configs}
+    results = {name: [] for name, _, _ in configs}
     # Interleaved, so a burst of load from other users hits every
     # configuration rather than one.
     for r in range(args.repeats):
-        for name, argv in configs:
-            res = fixed_work_once(argv, tmp)
+        for name, argv, control in configs:
+            res = fixed_work_once(argv, tmp, control)
             if res:
                 results[name].append(res)
                 extra = "" if res["samples"] is None else "  %d samples" % res["samples"]
-                log("    run %d %-7s elapsed %.3f s  cpu %.3f s%s  (load %s)" % (
+                log("    run %d %-9s elapsed %.3f s  cpu %.3f s%s  (load %s)" % (
                     r + 1, name, res["elapsed"], res["cpu"], extra, loadavg()))
     return results
 
@@ -342,11 +361,19 @@ def slowdown_pct(res, name, key):
             100.0 * (statistics.median(prof) / statistics.median(alone) - 1.0))
 
 
+def short_name(python):
+    """"pyenv 3.12.1" for a pyenv interpreter, else the path."""
+    parts = python.split(os.sep)
+    if "versions" in parts and parts.index("versions") + 1 < len(parts):
+        return "pyenv " + parts[parts.index("versions") + 1]
+    return python
+
+
 def slowdown_cells(res):
     cells = []
     for key in ("elapsed", "cpu"):
         cells.append(fmt_pair(best_median([r[key] for r in res.get("alone", [])], False), "%.2f"))
-        for name in ("-i 100", "-i 10"):
+        for name in SLOWDOWN_CONFIGS[1:]:
             cells.append(fmt_pair(slowdown_pct(res, name, key), "%+.0f%%"))
     return cells
 
@@ -377,12 +404,14 @@ def print_tables(all_results, feed, args, load_start):
     if not args.skip_slowdown:
         log("Slowdown of fixed_work.py (%d iterations) under tachyon run, against the same loop alone:"
             % args.iterations)
-        row = "  %-44s %11s %11s %11s | %11s %11s %11s"
-        log("  %-44s %-35s | %s" % ("", "wall time of the loop", "CPU time of the target"))
-        log(row % ("", "alone (s)", "-i 100", "-i 10", "alone (s)", "-i 100", "-i 10"))
+        row = "  %-19s" + " %10s" * 4 + " |" + " %10s" * 4
+        log("  %-19s %-43s | %s" % ("", "wall time of the loop", "CPU time of the target"))
+        log(row % (("",) + ("alone (s)", "waker 100", "-i 100", "-i 10") * 2))
         for python, res in all_results:
             if "slowdown" in res:
-                log(row % ((python,) + tuple(slowdown_cells(res["slowdown"]))))
+                log(row % ((short_name(python),) + tuple(slowdown_cells(res["slowdown"]))))
+        log("  (waker 100: the loop alone next to workloads/waker.py, a process woken every 100 us")
+        log("  that reads nothing: the cost of the wake-ups alone, the control for -i 100)")
 
 
 def main():

@@ -29,7 +29,7 @@ function loadPlaywright() {
     tried.push(d);
     try { return require(path.join(d, 'playwright-core')); } catch (e) { /* next */ }
   }
-  console.error('playwright-core not found in ' + tried.join(', ') + ': run .ci/browser-deps.sh');
+  console.error('playwright-core not found in ' + tried.join(', ') + ': run scripts/deps.sh');
   process.exit(1);
 }
 const { chromium } = loadPlaywright();

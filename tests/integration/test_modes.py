@@ -12,7 +12,7 @@ import os
 import textwrap
 import unittest
 
-from support import BUILD_DIR, SOURCE_DIR, TempDir, frame_func, interpreters, parse_collapsed, run_tachyon
+from support import BUILD_DIR, SOURCE_DIR, Target, TempDir, frame_func, interpreters, parse_collapsed, run_tachyon
 
 FIXTURES = os.path.join(SOURCE_DIR, "tests", "fixtures", "modes")
 DUMP_PLUGIN = os.path.join(BUILD_DIR, "tests", "modes_plugin", "modes_dump.so")
@@ -92,7 +92,8 @@ main(float(sys.argv[1]))
 
 SLEEP_ONLY = """
 import time
-time.sleep(1.0)
+print("ready", flush=True)
+time.sleep(60)
 """
 
 
@@ -152,7 +153,9 @@ class Modes(unittest.TestCase):
                     got = counts(self.collapsed(python, script, "2.0", extra=["--mode", mode]),
                                  "sleeping", "computing")
                     self.assertGreater(got["computing"], 500, (mode, got))
-                    self.assertLess(got["sleeping"], 0.02 * got["computing"], (mode, got))
+                    # A thread woken from its sleep is runnable ('R') until a
+                    # CPU is free, which on a loaded machine can take a while.
+                    self.assertLess(got["sleeping"], 0.1 * got["computing"], (mode, got))
 
     def test_gil_releasing_c_work(self):
         for name, python in interpreters():
@@ -292,7 +295,7 @@ class Modes(unittest.TestCase):
                 self.assertFalse([st for st, _, _ in samples if st & (UNKNOWN | GIL_REQUESTED | HAS_EXCEPTION)])
                 sleep_cpu, n = share("sleeping", ON_CPU)
                 self.assertGreater(n, 300)
-                self.assertLess(sleep_cpu, 0.05)
+                self.assertLess(sleep_cpu, 0.15)   # see the wake-up note above
                 self.assertLess(share("sleeping", HAS_GIL)[0], 0.05)
                 self.assertGreater(share("computing", ON_CPU | HAS_GIL)[0], 0.6)
                 # Without a format or mode that needs it, on-CPU is not read.
@@ -315,18 +318,21 @@ class Modes(unittest.TestCase):
                 self.assertEqual(seen["ordinary"][0], 0, seen)
 
     def test_no_samples_message(self):
+        # Attached for a second to a thread that only sleeps: nothing is on a
+        # CPU and no exception is handled, so both modes filter everything.
         with TempDir() as d:
             script = write_script(d, "sleep_only.py", SLEEP_ONLY)
             for name, python in interpreters():
-                with self.subTest(python=name):
-                    r = run_tachyon(["run", "--python", python, "--mode", "cpu", "--collapsed",
-                                     "-o", os.path.join(d, "out.txt"), script])
-                    self.assertIn("No samples were collected.", r.stderr)
-                    self.assertIn("In CPU mode", r.stderr)
-                    r = run_tachyon(["run", "--python", python, "--mode", "exception", "--collapsed",
-                                     "-o", os.path.join(d, "out.txt"), script])
-                    self.assertIn("No samples were collected.", r.stderr)
-                    self.assertIn("In exception mode", r.stderr)
+                with self.subTest(python=name), Target(python, script, ready_marker="ready") as t:
+                    for mode, hint in (("cpu", "In CPU mode"), ("exception", "In exception mode")):
+                        r = run_tachyon(["attach", "--mode", mode, "-d", "1", "--collapsed",
+                                         "-o", os.path.join(d, "out.txt"), str(t.pid)])
+                        self.assertEqual(r.returncode, 0, r.stderr)
+                        self.assertIn("No samples were collected.", r.stderr)
+                        self.assertIn(hint, r.stderr)
+                    r = run_tachyon(["attach", "-d", "0.5", "--collapsed", "-o", os.path.join(d, "out.txt"),
+                                     str(t.pid)])
+                    self.assertNotIn("No samples were collected.", r.stderr)
 
 
 class OptionRules(unittest.TestCase):

@@ -15,11 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
-/* AUTO compares the backends over this many rounds of this many 8-byte
+/* AUTO compares the backends over this many rounds of this many scattered
  * reads each, keeping each backend's best round so that a moment of
- * preemption on a busy machine does not decide the outcome. */
+ * preemption on a busy machine does not decide the outcome. The probe read
+ * is shaped like a steady-state sample of the decoder: one readv whose
+ * spans lie in several distinct mappings (runtime data, heap, data stack).
+ * Timing single small reads instead would favour /proc/PID/mem, which
+ * needs one pread per distant span where process_vm_readv needs one call. */
 #define PROBE_ROUNDS 8
 #define PROBE_READS 32
+#define PROBE_SPANS 8
+#define PROBE_SPAN_BYTES 64
 /* How many readable mappings to try before deciding none can be read. */
 #define PROBE_CANDIDATES 16
 
@@ -159,24 +165,49 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* Cost per read of one round of PROBE_READS reads with backend b. */
-static int time_backend(struct proc_reader *r, enum mem_backend b, uint64_t addr, double *ns)
+/* Cost per call of one round of PROBE_READS scattered reads with backend b
+ * over the n readable addresses in addrs. */
+static int time_backend(struct proc_reader *r, enum mem_backend b, const uint64_t *addrs, size_t n,
+                        double *ns)
 {
-    unsigned char tmp[8];
+    unsigned char tmp[PROBE_SPANS][PROBE_SPAN_BYTES];
+    struct mem_span spans[PROBE_SPANS];
     double t0;
+    size_t k;
     int i, rc;
+
+    if (n > PROBE_SPANS)
+        n = PROBE_SPANS;
+    for (k = 0; k < n; k++) {
+        spans[k].addr = addrs[k];
+        spans[k].buf = tmp[k];
+        spans[k].len = sizeof tmp[k];
+    }
     use_backend(r, b);
     t0 = now_ns();
     for (i = 0; i < PROBE_READS; i++)
-        if ((rc = r->base.ops->read(&r->base, addr, tmp, sizeof tmp)))
+        if ((rc = r->base.ops->readv(&r->base, spans, n)))
             return rc;
     *ns = (now_ns() - t0) / PROBE_READS;
     return 0;
 }
 
+/* The candidates (one per readable mapping) where a probe-sized read works
+ * with the current backend, so the timed reads cannot fail part way. */
+static size_t readable_spans(struct proc_reader *r, const uint64_t *addrs, size_t n, uint64_t *out)
+{
+    unsigned char tmp[PROBE_SPAN_BYTES];
+    size_t i, k = 0;
+    for (i = 0; i < n && k < PROBE_SPANS; i++)
+        if (r->base.ops->read(&r->base, addrs[i], tmp, sizeof tmp) == 0)
+            out[k++] = addrs[i];
+    return k;
+}
+
 static int choose_auto(struct proc_reader *r, const uint64_t *addrs, size_t n)
 {
-    uint64_t addr_vm = 0, addr_mem = 0;
+    uint64_t addr_vm = 0, addr_mem = 0, spans[PROBE_SPANS];
+    size_t n_spans;
     int rc_vm, rc_mem, round;
     double best[3] = {0, 0, 0};
 
@@ -201,11 +232,16 @@ static int choose_auto(struct proc_reader *r, const uint64_t *addrs, size_t n)
         goto drop_fd;
     }
     /* Both work: interleave rounds so both see the same machine load. */
+    n_spans = readable_spans(r, addrs, n, spans);
+    if (n_spans == 0) {
+        spans[0] = addr_vm;
+        n_spans = 1;
+    }
     for (round = 0; round < PROBE_ROUNDS; round++) {
         enum mem_backend b;
         for (b = MEM_BACKEND_VM_READV; b <= MEM_BACKEND_PROC_MEM; b++) {
             double ns = 0;
-            int rc = time_backend(r, b, b == MEM_BACKEND_VM_READV ? addr_vm : addr_mem, &ns);
+            int rc = time_backend(r, b, spans, n_spans, &ns);
             if (rc)
                 return rc;
             if (best[b] == 0 || ns < best[b])

@@ -10,12 +10,15 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+packages=(build-essential cmake pkg-config git file dpkg-dev
+          libiniparser-dev libjansson-dev libncurses-dev
+          python3 util-linux procps chromium ca-certificates)
+# A machine may already have Node.js from elsewhere (NodeSource bundles npm,
+# and Debian's npm package conflicts with it): only add what is missing.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 $SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends \
-    build-essential cmake pkg-config git file dpkg-dev \
-    libiniparser-dev libjansson-dev libncurses-dev \
-    python3 util-linux procps \
-    chromium nodejs npm ca-certificates
+$SUDO apt-get install -y --no-install-recommends "${packages[@]}"
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 cd "$root/tests/flamegraph"

@@ -1,3 +1,4 @@
+#include "array.h"
 #include "labels.h"
 
 #include <stdlib.h>
@@ -76,25 +77,6 @@ static uint64_t hash_bytes(const char *s, size_t len)
     return pl_hash_mix(h, len);
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t want = *cap ? *cap : 64;
-    while (want < need) {
-        if (want > SIZE_MAX / 2 / elem)
-            return TACHYON_ERR_NOMEM;
-        want *= 2;
-    }
-    void *p = realloc(*arr, want * elem);
-    if (!p)
-        return TACHYON_ERR_NOMEM;
-    memset((char *)p + *cap * elem, 0, (want - *cap) * elem);
-    *arr = p;
-    *cap = want;
-    return 0;
-}
-
 int col_label_of(struct col_labels *l, tachyon_frame_id id, uint32_t *label)
 {
     if (id < l->frame_label_len && l->frame_label[id] != 0) {
@@ -109,7 +91,7 @@ int col_label_of(struct col_labels *l, tachyon_frame_id id, uint32_t *label)
     if (!pl_idxtab_find(&l->index, h, label_eq, l, &idx)) {
         if (l->n >= UINT32_MAX - 1)
             return TACHYON_ERR_NOMEM;
-        rc = grow((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items);
+        rc = pl_grow((void **)&l->items, &l->cap, l->n + 1, sizeof *l->items);
         if (rc)
             return rc;
         size_t off = l->text.len;
@@ -128,7 +110,7 @@ int col_label_of(struct col_labels *l, tachyon_frame_id id, uint32_t *label)
     /* Ids the host does not know are not cached, so a bogus id cannot
      * make the map grow without bound. */
     if (l->host->frame(l->host, id)) {
-        rc = grow((void **)&l->frame_label, &l->frame_label_len, (size_t)id + 1,
+        rc = pl_grow((void **)&l->frame_label, &l->frame_label_len, (size_t)id + 1,
                   sizeof *l->frame_label);
         if (rc)
             return rc;

@@ -1,3 +1,4 @@
+#include "array.h"
 #include "stacks.h"
 
 #include <stdlib.h>
@@ -20,24 +21,6 @@ static int stack_eq(const void *ctx, uint32_t index)
            memcmp(p->s->ids + it->off, p->labels, (size_t)p->depth * sizeof *p->labels) == 0;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t want = *cap ? *cap : 64;
-    while (want < need) {
-        if (want > SIZE_MAX / 2 / elem)
-            return TACHYON_ERR_NOMEM;
-        want *= 2;
-    }
-    void *p = realloc(*arr, want * elem);
-    if (!p)
-        return TACHYON_ERR_NOMEM;
-    *arr = p;
-    *cap = want;
-    return 0;
-}
-
 int col_stacks_add(struct col_stacks *s, uint64_t tid, const uint32_t *labels, uint32_t depth,
                    uint64_t weight)
 {
@@ -52,9 +35,9 @@ int col_stacks_add(struct col_stacks *s, uint64_t tid, const uint32_t *labels, u
     }
     if (s->n >= UINT32_MAX - 1 || depth > SIZE_MAX - s->nids)
         return TACHYON_ERR_NOMEM;
-    int rc = grow((void **)&s->items, &s->cap, s->n + 1, sizeof *s->items);
+    int rc = pl_grow((void **)&s->items, &s->cap, s->n + 1, sizeof *s->items);
     if (!rc)
-        rc = grow((void **)&s->ids, &s->cap_ids, s->nids + depth, sizeof *s->ids);
+        rc = pl_grow((void **)&s->ids, &s->cap_ids, s->nids + depth, sizeof *s->ids);
     if (!rc)
         rc = pl_idxtab_insert(&s->index, h, (uint32_t)s->n);
     if (rc)

@@ -1,3 +1,4 @@
+#include "array.h"
 #include "agg.h"
 
 #include <stdlib.h>
@@ -7,27 +8,6 @@ void pst_agg_init(struct pst_agg *a, const tachyon_host *host)
 {
     memset(a, 0, sizeof *a);
     a->host = host;
-}
-
-/* Grow an array of elem-sized items so that index need fits. */
-static int ensure(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t want = *cap ? *cap : 64;
-    while (want < need) {
-        if (want > SIZE_MAX / 2 / elem)
-            return TACHYON_ERR_NOMEM;
-        want *= 2;
-    }
-    void *p = realloc(*arr, want * elem);
-    if (!p)
-        return TACHYON_ERR_NOMEM;
-    /* Zero the new tail: the frame map relies on 0 meaning "not mapped". */
-    memset((char *)p + *cap * elem, 0, (want - *cap) * elem);
-    *arr = p;
-    *cap = want;
-    return 0;
 }
 
 struct func_key {
@@ -64,7 +44,7 @@ static int lookup_func(struct pst_agg *a, tachyon_frame_id id, uint32_t *out)
     if (!pl_idxtab_find(&a->func_index, h, func_eq, &k, &idx)) {
         if (a->nfuncs >= UINT32_MAX - 1)
             return TACHYON_ERR_NOMEM;
-        int rc = ensure((void **)&a->funcs, &a->cap_funcs, a->nfuncs + 1, sizeof *a->funcs);
+        int rc = pl_grow((void **)&a->funcs, &a->cap_funcs, a->nfuncs + 1, sizeof *a->funcs);
         if (rc)
             return rc;
         idx = (uint32_t)a->nfuncs;
@@ -77,7 +57,7 @@ static int lookup_func(struct pst_agg *a, tachyon_frame_id id, uint32_t *out)
     /* Only ids the host knows are cached, so an unknown id costs a lookup
      * each time but never grows the map without bound. */
     if (fr) {
-        int rc = ensure((void **)&a->frame_func, &a->frame_func_len, (size_t)id + 1,
+        int rc = pl_grow((void **)&a->frame_func, &a->frame_func_len, (size_t)id + 1,
                         sizeof *a->frame_func);
         if (rc)
             return rc;
@@ -107,7 +87,7 @@ static int lookup_edge(struct pst_agg *a, uint32_t callee, uint32_t caller, stru
     if (!pl_idxtab_find(&a->edge_index, h, edge_eq, &k, &idx)) {
         if (a->nedges >= UINT32_MAX - 1)
             return TACHYON_ERR_NOMEM;
-        int rc = ensure((void **)&a->edges, &a->cap_edges, a->nedges + 1, sizeof *a->edges);
+        int rc = pl_grow((void **)&a->edges, &a->cap_edges, a->nedges + 1, sizeof *a->edges);
         if (rc)
             return rc;
         idx = (uint32_t)a->nedges;
@@ -127,7 +107,7 @@ int pst_agg_add(struct pst_agg *a, const tachyon_sample *s)
         return 0;
     /* A weight of 0 would be a host bug; count the observation once. */
     uint64_t w = s->weight ? s->weight : 1;
-    int rc = ensure((void **)&a->scratch, &a->scratch_len, s->depth, sizeof *a->scratch);
+    int rc = pl_grow((void **)&a->scratch, &a->scratch_len, s->depth, sizeof *a->scratch);
     if (rc)
         return rc;
     a->stamp++;

@@ -10,7 +10,7 @@
 #include "../common/err.h"
 #include "py_internal.h"
 
-#define SUPPORTED "tachyon supports 3.11 to 3.15"
+#define SUPPORTED "tachyon supports 3.11 to 3.13"
 
 static void format_version(uint32_t hex, char *buf, size_t len)
 {

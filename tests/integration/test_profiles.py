@@ -157,6 +157,23 @@ class Profiles(unittest.TestCase):
             self.assertEqual(p.returncode, 0, se)
             self.assertTrue(any("busy_forever" in map(frame_func, s) for s, _ in parse_collapsed(open(out).read())))
 
+    def test_launchers_that_exec_the_interpreter(self):
+        _, python = interpreters()[0]
+        with TempDir() as d:
+            wrapper = os.path.join(d, "python-wrapper")
+            with open(wrapper, "w") as f:
+                f.write("#!/bin/sh\n# a launcher like pyenv's shims: it execs the real interpreter\n"
+                        f"exec {python} \"$@\"\n")
+            os.chmod(wrapper, 0o755)
+            launchers = [wrapper]
+            if os.access("/root/.pyenv/shims/python3", os.X_OK):
+                launchers.append("/root/.pyenv/shims/python3")
+            for launcher in launchers:
+                with self.subTest(launcher=launcher):
+                    stacks, _ = collapsed_profile(self, launcher, workload("split.py"), "1.0", "sleep")
+                    self.assertTrue(any("hot" in map(frame_func, s) for s, _ in stacks))
+                    self.assertTrue(all(frame_func(s[1]) == "<module>" for s, _ in stacks), stacks[:3])
+
     def test_sampling_rate_and_realtime_stats(self):
         _, python = interpreters()[0]
         with TempDir() as d:

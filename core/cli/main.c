@@ -7,6 +7,7 @@
 #include "../config/config.h"
 #include "../proc/process.h"
 #include "cli.h"
+#include "profile_priv.h"
 
 #ifndef TACHYON_VERSION
 #define TACHYON_VERSION "0.0.0"
@@ -198,6 +199,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (profile_check_output_location(&o, fmt)) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
     if (map_pstats_flags(&o)) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;

@@ -1,6 +1,8 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/err.h"
 #include "profile_priv.h"
@@ -102,4 +104,44 @@ void profile_fill_session(const struct cli_opts *o, tachyon_session *s, pid_t pi
         s->flags |= TACHYON_SESSION_ASYNC_ALL;
     if (o->live)
         s->flags |= TACHYON_SESSION_LIVE;
+}
+
+/* The directory an output will be created in must exist and be writable
+ * before profiling starts: finding out only when the report is written
+ * would throw the whole profile away. */
+int profile_check_output_location(const struct cli_opts *o, const tachyon_format *fmt)
+{
+    const char *path = o->s.output;
+    char dir[4096];
+    const char *slash;
+    struct stat st;
+    size_t len;
+
+    if (path && strcmp(path, "-") == 0)
+        return 0;
+    if (!path && (fmt->flags & TACHYON_FORMAT_STDOUT))
+        return 0;
+    if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !(fmt->flags & TACHYON_FORMAT_DIRECTORY)) {
+        snprintf(dir, sizeof dir, "%s", path);
+    } else if (path && (slash = strrchr(path, '/')) != NULL) {
+        len = (size_t)(slash - path);
+        if (len >= sizeof dir)
+            return diag_set(ERR_INVALID, "output path too long: %s", path);
+        memcpy(dir, path, len);
+        dir[len] = '\0';
+        if (len == 0)
+            snprintf(dir, sizeof dir, "/");
+    } else {
+        snprintf(dir, sizeof dir, ".");
+    }
+    if (stat(dir, &st) != 0)
+        return diag_set(ERR_IO, "cannot write the output to %s: directory %s: %s",
+                        path ? path : "the current directory", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return diag_set(ERR_IO, "cannot write the output to %s: %s is not a directory",
+                        path ? path : "the current directory", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return diag_set(ERR_IO, "cannot write the output to %s: directory %s: %s",
+                        path ? path : "the current directory", dir, strerror(errno));
+    return 0;
 }

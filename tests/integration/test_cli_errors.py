@@ -86,6 +86,15 @@ class RuntimeErrors(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot run /nonexistent/python9", last_line(r.stderr))
 
+    def test_unwritable_output_is_refused_before_profiling(self):
+        name, python = interpreters()[0]
+        r = run_tachyon(["run", "--python", python, "--collapsed", "-o", "/nonexistent-dir/x.txt",
+                         workload("exit_code.py"), "0"])
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(last_line(r.stderr), "Error: cannot write the output to /nonexistent-dir/x.txt: "
+                                              "directory /nonexistent-dir: No such file or directory")
+        self.assertNotIn("args:", r.stdout, "the target must not have been started")
+
     def test_no_such_process(self):
         # A PID that existed and is now gone.
         p = subprocess.Popen(["true"])

@@ -26,6 +26,8 @@
 #define PROBE_READS 32
 #define PROBE_SPANS 8
 #define PROBE_SPAN_BYTES 64
+/* How often the probe picks its spans again when the target unmaps one. */
+#define PROBE_RETRIES 4
 /* How many readable mappings to try before deciding none can be read. */
 #define PROBE_CANDIDATES 16
 
@@ -208,7 +210,7 @@ static int choose_auto(struct proc_reader *r, const uint64_t *addrs, size_t n)
 {
     uint64_t addr_vm = 0, addr_mem = 0, spans[PROBE_SPANS];
     size_t n_spans;
-    int rc_vm, rc_mem, round;
+    int rc_vm, rc_mem, round, retries = 0;
     double best[3] = {0, 0, 0};
 
     rc_mem = open_proc_mem(r);
@@ -242,6 +244,20 @@ static int choose_auto(struct proc_reader *r, const uint64_t *addrs, size_t n)
         for (b = MEM_BACKEND_VM_READV; b <= MEM_BACKEND_PROC_MEM; b++) {
             double ns = 0;
             int rc = time_backend(r, b, spans, n_spans, &ns);
+            if (rc == ERR_READ) {
+                /* The target unmapped a probed region meanwhile (it frees
+                 * big buffers all the time, say): pick the spans again. A
+                 * target that keeps doing it gets process_vm_readv, the
+                 * backend that suits the decoder's scattered reads. */
+                if (++retries > PROBE_RETRIES)
+                    goto settle_vm;
+                use_backend(r, MEM_BACKEND_VM_READV);
+                n_spans = readable_spans(r, addrs, n, spans);
+                if (n_spans == 0)
+                    goto settle_vm;
+                round--;
+                break;
+            }
             if (rc)
                 return rc;
             if (best[b] == 0 || ns < best[b])
@@ -254,6 +270,7 @@ static int choose_auto(struct proc_reader *r, const uint64_t *addrs, size_t n)
         use_backend(r, MEM_BACKEND_PROC_MEM);
         return 0;
     }
+settle_vm:
     use_backend(r, MEM_BACKEND_VM_READV);
 drop_fd:
     /* The descriptor pins the target's address space; do not keep it when

@@ -474,6 +474,47 @@ static void test_child_and_exit(void)
     }
 }
 
+/* The AUTO probe reads regions of the target while the target runs: one
+ * that maps and unmaps memory all the time must never make the open fail. */
+static void test_auto_probe_survives_unmapping(void)
+{
+    struct mem_reader *r = NULL;
+    pid_t pid = fork();
+    int i, failures = 0, rc;
+
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (;;) {
+            void *p[16];
+            int k;
+            for (k = 0; k < 16; k++) {
+                p[k] = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                if (p[k] != MAP_FAILED)
+                    ((volatile char *)p[k])[0] = 1;
+            }
+            for (k = 0; k < 16; k++)
+                if (p[k] != MAP_FAILED)
+                    munmap(p[k], 1 << 16);
+        }
+    }
+    CHECK(pid > 0);
+    if (pid <= 0)
+        return;
+    usleep(20000);
+    for (i = 0; i < 200; i++) {
+        rc = mem_reader_open_process(pid, MEM_BACKEND_AUTO, &r);
+        if (rc) {
+            failures++;
+            fprintf(stderr, "  open %d: %s\n", i, diag_message());
+        } else {
+            mem_reader_close(r);
+        }
+    }
+    CHECK_INT(failures, 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
 static void test_bad_arguments(void)
 {
     struct mem_reader *r = NULL;
@@ -502,6 +543,7 @@ int main(void)
     RUN(test_process_readv_many);
     RUN(test_auto_backend);
     RUN(test_child_and_exit);
+    RUN(test_auto_probe_survives_unmapping);
     kill_child();
     RUN(test_bad_arguments);
     return check_summary();

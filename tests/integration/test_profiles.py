@@ -172,7 +172,14 @@ class Profiles(unittest.TestCase):
                 with self.subTest(launcher=launcher):
                     stacks, _ = collapsed_profile(self, launcher, workload("split.py"), "1.0", "sleep")
                     self.assertTrue(any("hot" in map(frame_func, s) for s, _ in stacks))
-                    self.assertTrue(all(frame_func(s[1]) == "<module>" for s, _ in stacks), stacks[:3])
+                    # Sampling starts at the script's own code: no start-up
+                    # (<frozen site>, getpath, importlib) at the root of a stack.
+                    # The interpreter's own shutdown (threading._shutdown) may
+                    # still be caught after <module> returns.
+                    roots = [s[1] for s, _ in stacks]
+                    self.assertFalse([r for r in roots if r.startswith("<frozen")], roots)
+                    main = sum(c for s, c in stacks if frame_func(s[1]) == "<module>")
+                    self.assertGreater(main, 0.99 * sum(c for _, c in stacks))
 
     def test_sampling_rate_and_realtime_stats(self):
         _, python = interpreters()[0]

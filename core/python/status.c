@@ -139,7 +139,7 @@ static int gather(struct py_target *t, int exceptions)
         st->gil = 0;
         st->gil_data = NULL;
         if (L->rt_gil != PY_OFF_NONE) {
-            st->gil_data = t->rt_buf - t->rt_lo + L->rt_gil + t->gil_lo;
+            st->gil_data = t->rt_buf + (L->rt_gil + t->gil_lo - t->rt_lo);
             continue;
         }
         st->gil = gil_address(t, i);

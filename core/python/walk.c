@@ -168,7 +168,7 @@ static void select_threads(struct py_target *t, const struct py_sample_opts *o)
     size_t i, k;
 
     if (L->main_mode == PY_MAIN_BY_RUNTIME_IDENT)
-        main_ident = u64_at(t->rt_buf - t->rt_lo, L->rt_main_thread);
+        main_ident = u64_at(t->rt_buf, L->rt_main_thread - t->rt_lo);
     for (i = 0; i < t->n_thr; i++) {
         struct py_thr *th = &t->thr[i];
         if (L->main_mode == PY_MAIN_BY_RUNTIME_IDENT) {
@@ -194,7 +194,7 @@ static int discover(struct py_target *t)
     rc = mem_read(t->r, t->runtime + t->rt_lo, t->rt_buf, t->rt_hi - t->rt_lo);
     if (rc < 0)
         return rc;
-    ia = u64_at(t->rt_buf - t->rt_lo, L->rt_interpreters_head);
+    ia = u64_at(t->rt_buf, L->rt_interpreters_head - t->rt_lo);
     if (ia == 0)
         return diag_set(ERR_NOTREADY, "no interpreter yet");
     new_generation(t);
@@ -277,7 +277,7 @@ static int read_ahead(struct py_target *t)
     py_opcode_ahead_done(t);
 
     /* The interpreter list must link exactly the addresses read. */
-    if (u64_at(t->rt_buf - t->rt_lo, L->rt_interpreters_head) != t->spec_interps[0])
+    if (u64_at(t->rt_buf, L->rt_interpreters_head - t->rt_lo) != t->spec_interps[0])
         return 1;
     j = 0;
     for (i = 0; i < t->n_spec_interps; i++) {

@@ -363,6 +363,17 @@ static void synth_write(struct pyimg_env *e, uint64_t a, size_t n)
     CHECK_INT(mem_synth_poke(e->r, a, pyimg_at(a), n), 0);
 }
 
+/* Bytes one sample reads once nothing changes (the read-ahead). */
+static uint64_t steady_bytes(struct pyimg_env *e)
+{
+    uint64_t before;
+    CHECK_INT(run(e), 0);
+    CHECK_INT(run(e), 0);
+    before = e->r->bytes;
+    CHECK_INT(run(e), 0);
+    return e->r->bytes - before;
+}
+
 /* --- tests ---------------------------------------------------------------- */
 
 static const struct ver *const versions[] = { &v311, &v312 };
@@ -558,7 +569,7 @@ static void test_exceptions(void)
     const struct ver *v;
     FOR_VERSIONS(v) {
         struct pyimg_env e;
-        uint64_t item;
+        uint64_t item, bytes_on, bytes_off;
 
         build(v);
         item = pyimg_alloc(16);
@@ -568,6 +579,14 @@ static void test_exceptions(void)
         e.o.thread_status = 1;
         CHECK_INT(run(&e), 0);
         CHECK_INT((res.th[0].status | res.th[1].status) & TACHYON_THREAD_HAS_EXCEPTION, 0);
+        /* Each thread's own item (tstate->exc_state) comes with the thread
+         * state: status adds the GC flag and GIL reads in steady state, not
+         * the 2 x 16 bytes of reading both items again. */
+        bytes_on = steady_bytes(&e);
+        e.o.thread_status = 0;
+        bytes_off = steady_bytes(&e);
+        e.o.thread_status = 1;
+        CHECK(bytes_on > bytes_off && bytes_on - bytes_off < 32);
 
         /* Propagating through thread 2. */
         pyimg_poke64(&e, im.p.t2 + v->ts_curexc, im.exc);
@@ -746,6 +765,92 @@ static void test_entry_markers(void)
     }
 }
 
+/* Frames before _co_firsttraceable (a prologue such as RETURN_GENERATOR,
+ * POP_TOP) are hidden unless they belong to a generator, whose owner byte
+ * says so. */
+static void test_first_traceable(void)
+{
+    const struct ver *v;
+    FOR_VERSIONS(v) {
+        struct pyimg_env e;
+
+        build(v);
+        if (env_open(&e) < 0)
+            goto next;
+        pyimg_poke32(&e, im.code_leaf + v->co_firsttrace, v->call_cache_last + 1);
+        pyimg_poke32(&e, im.code_gen + v->co_firsttrace, v->attr_at + 1);
+        CHECK_INT(run(&e), 0);
+        CHECK_STR(names(&e, 0), "g\xc3\xa9n\xc3\xa9r\xc3\xa9,caller,<module>");
+        pyimg_poke32(&e, im.code_leaf + v->co_firsttrace, v->call_cache_last);
+        CHECK_INT(run(&e), 0);
+        CHECK_STR(names(&e, 0), "Leaf.run,g\xc3\xa9n\xc3\xa9r\xc3\xa9,caller,<module>");
+        /* More than the code holds: a corrupt code object. */
+        pyimg_poke32(&e, im.code_leaf + v->co_firsttrace, v->nunits + 1);
+        CHECK_INT(run(&e), ERR_CORRUPT);
+        pyimg_close(&e);
+    next:;
+    }
+}
+
+static int interp_of(void *ctx, const struct py_thread_sample *s)
+{
+    *(uint32_t *)ctx = s->interpreter_id;
+    return 0;
+}
+
+/* The interpreter id comes from the interpreter state. */
+static void test_interpreter_id(void)
+{
+    const struct ver *v;
+    FOR_VERSIONS(v) {
+        struct pyimg_env e;
+        uint32_t id = 0;
+
+        build(v);
+        pyimg_put64(im.p.interp + v->is_id, 7);
+        if (env_open(&e) < 0)
+            goto next;
+        CHECK_INT(py_target_sample(e.t, &e.o, interp_of, &id), 0);
+        CHECK_INT(id, 7);
+        pyimg_close(&e);
+    next:;
+    }
+}
+
+/* Calls of the first sample on a fresh target. */
+static uint64_t cold_calls(void)
+{
+    struct pyimg_env e;
+    uint64_t calls = 0, before;
+
+    if (env_open(&e) == 0) {
+        before = e.r->calls;
+        CHECK_INT(run(&e), 0);
+        calls = e.r->calls - before;
+    }
+    pyimg_close(&e);
+    return calls;
+}
+
+/* The frames in the current data-stack chunk come with one read of the
+ * chunk (tstate->datastack_chunk up to datastack_top): with the top moved
+ * down to the chunk's start, the main thread's three chunk frames cost a
+ * read each. */
+static void test_chunk_copy(void)
+{
+    const struct ver *v;
+    FOR_VERSIONS(v) {
+        uint64_t whole, empty;
+
+        build(v);
+        whole = cold_calls();
+        build(v);
+        pyimg_put64(im.p.t1 + v->ts_top, im.chunk1 + CHUNK_DATA);
+        empty = cold_calls();
+        CHECK_INT(empty - whole, 3);
+    }
+}
+
 int main(void)
 {
     RUN(test_stacks);
@@ -755,6 +860,9 @@ int main(void)
     RUN(test_opcodes);
     RUN(test_bad_prev_instr);
     RUN(test_entry_markers);
+    RUN(test_first_traceable);
+    RUN(test_interpreter_id);
+    RUN(test_chunk_copy);
     pyimg_free();
     return check_summary();
 }

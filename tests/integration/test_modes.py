@@ -97,6 +97,21 @@ time.sleep(60)
 """
 
 
+def wait_until_sleeping(pid, timeout=10.0):
+    """Wait until the kernel reports every thread of pid as sleeping ('S')."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                states.append(f.read().rpartition(")")[2].split()[0])
+        if states and all(st == "S" for st in states):
+            time.sleep(0.05)
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never went to sleep")
+
+
 def fixture(name):
     return os.path.join(FIXTURES, name)
 
@@ -327,6 +342,10 @@ class Modes(unittest.TestCase):
             script = write_script(d, "sleep_only.py", SLEEP_ONLY)
             for name, python in interpreters():
                 with self.subTest(python=name), Target(python, script, ready_marker="ready") as t:
+                    # "ready" is printed just before the sleep starts: wait until
+                    # the thread is really asleep, or cpu mode may catch it
+                    # running between the write and the sleep.
+                    wait_until_sleeping(t.pid)
                     for mode, hint in (("cpu", "In CPU mode"), ("exception", "In exception mode")):
                         r = run_tachyon(["attach", "--mode", mode, "-d", "1", "--collapsed",
                                          "-o", os.path.join(d, "out.txt"), str(t.pid)])

@@ -10,6 +10,7 @@ Status bits and opcodes are read through a test-only plugin
 import json
 import os
 import textwrap
+import time
 import unittest
 
 from support import BUILD_DIR, SOURCE_DIR, Target, TempDir, frame_func, interpreters, parse_collapsed, run_tachyon

@@ -50,7 +50,7 @@ static int32_t i32_at(const uint8_t *base, uint32_t off)
 
 static const uint8_t *ts_of(const struct py_target *t, size_t i)
 {
-    return t->ts_bufs + i * (t->ts_hi - t->ts_lo) - t->ts_lo;
+    return t->ts_bufs + i * (t->ts_hi - t->ts_lo);
 }
 
 /* Where interpreter i's GIL struct is this sample (0: unknown). */
@@ -115,12 +115,12 @@ static int gather(struct py_target *t, int exceptions)
         struct py_thr *th = &t->thr[i];
         if (!th->selected)
             continue;
-        th->exc_info = u64_at(ts_of(t, i), L->ts_exc_info);
+        th->exc_info = u64_at(ts_of(t, i), L->ts_exc_info - t->ts_lo);
         th->exc_item = NULL;
         if (th->exc_info == 0 || (th->exc_info & 7))
             continue;
         if (th->exc_info == th->addr + L->ts_exc_state) {
-            th->exc_item = ts_of(t, i) + L->ts_exc_state;
+            th->exc_item = ts_of(t, i) + (L->ts_exc_state - t->ts_lo);
         } else if (ahead && i < t->n_spec && t->spec[i].exc_info == th->exc_info) {
             th->exc_item = t->spec[i].exc_item;
         } else {
@@ -278,7 +278,7 @@ int py_status_sample(struct py_target *t, const struct py_sample_opts *o)
         }
         if (!o->thread_status)
             continue;
-        rc = is_exception(t, u64_at(ts_of(t, i), L->ts_curexc), &exc);
+        rc = is_exception(t, u64_at(ts_of(t, i), L->ts_curexc - t->ts_lo), &exc);
         if (rc == 0 && !exc)
             rc = handled_exception(t, th, &exc);
         if (rc < 0)

@@ -136,28 +136,29 @@ static void parse_thread(struct py_target *t, size_t i, uint64_t addr, uint64_t 
                          uint32_t interp_id)
 {
     const struct py_layout *L = &t->L;
-    const uint8_t *b = ts_buf(t, i) - t->ts_lo;
+    /* b holds the thread state's bytes from offset ts_lo on. */
+    const uint8_t *b = ts_buf(t, i);
     struct py_thr *th = &t->thr[i];
 
     memset(th, 0, sizeof *th);
     th->addr = addr;
     th->interp = interp;
     th->interp_id = interp_id;
-    th->thread_id = u64_at(b, L->ts_thread_id);
-    th->native_thread_id = u64_at(b, L->ts_native_thread_id);
-    th->chunk = u64_at(b, L->ts_datastack_chunk);
-    th->top = u64_at(b, L->ts_datastack_top);
+    th->thread_id = u64_at(b, L->ts_thread_id - t->ts_lo);
+    th->native_thread_id = u64_at(b, L->ts_native_thread_id - t->ts_lo);
+    th->chunk = u64_at(b, L->ts_datastack_chunk - t->ts_lo);
+    th->top = u64_at(b, L->ts_datastack_top - t->ts_lo);
     if (L->ts_cframe_frame == PY_OFF_NONE) {
-        th->frame = u64_at(b, L->ts_frame);
+        th->frame = u64_at(b, L->ts_frame - t->ts_lo);
         th->have_frame = 1;
     } else {
-        th->cframe = u64_at(b, L->ts_frame);
+        th->cframe = u64_at(b, L->ts_frame - t->ts_lo);
     }
 }
 
 static int thread_link_ok(struct py_target *t, size_t i, uint64_t interp)
 {
-    return u64_at(ts_buf(t, i) - t->ts_lo, t->L.ts_interp) == interp;
+    return u64_at(ts_buf(t, i), t->L.ts_interp - t->ts_lo) == interp;
 }
 
 /* Mark the main thread and the threads this sample reports. */
@@ -176,7 +177,7 @@ static void select_threads(struct py_target *t, const struct py_sample_opts *o)
         } else {
             for (k = 0; k < t->n_interps; k++)
                 if (t->interps[k] == th->interp)
-                    th->is_main = u64_at(is_buf(t, k) - t->is_lo, L->is_threads_main) == th->addr;
+                    th->is_main = u64_at(is_buf(t, k), L->is_threads_main - t->is_lo) == th->addr;
         }
         th->selected = o->all_threads || th->is_main;
     }
@@ -207,10 +208,11 @@ static int discover(struct py_target *t)
         rc = mem_read(t->r, ia + t->is_lo, is_buf(t, t->n_interps), t->is_hi - t->is_lo);
         if (rc < 0)
             return rc;
-        ib = is_buf(t, t->n_interps) - t->is_lo;
+        ib = is_buf(t, t->n_interps);
         t->interps[t->n_interps++] = ia;
-        id = (uint32_t)u64_at(ib, L->is_id);
-        for (ta = u64_at(ib, L->is_threads_head); ta; ta = u64_at(ts_buf(t, t->n_thr - 1) - t->ts_lo, L->ts_next)) {
+        id = (uint32_t)u64_at(ib, L->is_id - t->is_lo);
+        for (ta = u64_at(ib, L->is_threads_head - t->is_lo); ta;
+             ta = u64_at(ts_buf(t, t->n_thr - 1), L->ts_next - t->ts_lo)) {
             if ((ta & 7) || t->n_thr == PY_MAX_THREADS || !visit(t, ta))
                 return diag_set(ERR_CORRUPT, "thread list broken at 0x%llx", (unsigned long long)ta);
             rc = ensure_threads(t, t->n_thr + 1);
@@ -225,7 +227,7 @@ static int discover(struct py_target *t)
             parse_thread(t, t->n_thr, ta, ia, id);
             t->n_thr++;
         }
-        ia = u64_at(ib, L->is_next);
+        ia = u64_at(ib, L->is_next - t->is_lo);
     }
     return 0;
 }
@@ -281,11 +283,11 @@ static int read_ahead(struct py_target *t)
         return 1;
     j = 0;
     for (i = 0; i < t->n_spec_interps; i++) {
-        const uint8_t *ib = is_buf(t, i) - t->is_lo;
+        const uint8_t *ib = is_buf(t, i);
         uint64_t next = i + 1 < t->n_spec_interps ? t->spec_interps[i + 1] : 0;
-        uint64_t ta = u64_at(ib, L->is_threads_head);
-        uint32_t id = (uint32_t)u64_at(ib, L->is_id);
-        if (u64_at(ib, L->is_next) != next)
+        uint64_t ta = u64_at(ib, L->is_threads_head - t->is_lo);
+        uint32_t id = (uint32_t)u64_at(ib, L->is_id - t->is_lo);
+        if (u64_at(ib, L->is_next - t->is_lo) != next)
             return 1;
         while (ta) {
             struct py_spec_thread *s;
@@ -307,7 +309,7 @@ static int read_ahead(struct py_target *t)
                 t->copies[j].len = t->thr[j].top - s->chunk;
                 t->thr[j].have_chunk = 1;
             }
-            ta = u64_at(ts_buf(t, j) - t->ts_lo, L->ts_next);
+            ta = u64_at(ts_buf(t, j), L->ts_next - t->ts_lo);
             j++;
         }
     }

@@ -32,7 +32,7 @@ enum {
 /* Record a message for code and return code, so a caller can write
  *     rc = diag_set(ERR_NOPROC, "no such process: %d", pid); goto out;  */
 int diag_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int diag_vset(int code, const char *fmt, va_list ap);
+int diag_vset(int code, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* The last message, or a generic text for the code when none was set. */
 const char *diag_message(void);
 int diag_code(void);

@@ -34,6 +34,8 @@ static char g_parser_error[512];
 
 /* iniparser reports syntax errors through this callback; keep the first
  * message so it can become part of the one-line diagnostic. */
+static int capture_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static int capture_error(const char *fmt, ...)
 {
     va_list ap;

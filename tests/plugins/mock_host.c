@@ -36,6 +36,9 @@ struct tachyon_output {
 };
 
 static void host_log(const tachyon_host *h, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void host_log(const tachyon_host *h, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -111,6 +114,9 @@ static int host_output_write(tachyon_output *o, const void *data, size_t len)
 {
     return fwrite(data, 1, len, o->fp) == len ? 0 : TACHYON_ERR_IO;
 }
+
+static int host_output_printf(tachyon_output *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int host_output_printf(tachyon_output *o, const char *fmt, ...)
 {

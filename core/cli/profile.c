@@ -189,6 +189,7 @@ static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb
     return py_target_sample(ctx, o, cb, cb_ctx);
 }
 
+/* Wait up to TERMINATE_GRACE_NS for the child to exit and collect it. */
 static void reap_exited_child(pid_t pid, int *status, int *reaped)
 {
     uint64_t deadline = clock_now_ns() + TERMINATE_GRACE_NS;
@@ -204,18 +205,12 @@ static void reap_exited_child(pid_t pid, int *status, int *reaped)
 /* Stop a child we started that is still running when profiling ends. */
 static void stop_child(pid_t pid, int *status, int *reaped)
 {
-    uint64_t deadline;
     if (*reaped)
         return;
     kill(pid, SIGTERM);
-    deadline = clock_now_ns() + TERMINATE_GRACE_NS;
-    while (clock_now_ns() < deadline) {
-        if (child_exited(pid, status)) {
-            *reaped = 1;
-            return;
-        }
-        clock_sleep_until(clock_now_ns() + 10000000ull);
-    }
+    reap_exited_child(pid, status, reaped);
+    if (*reaped)
+        return;
     kill(pid, SIGKILL);
     if (waitpid(pid, status, 0) == pid)
         *reaped = 1;

@@ -3,6 +3,9 @@
 # each running every ctest test (unit, plugin, integration, browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The test set-up is idempotent and quick once done; on a fresh machine it
+# installs the browser, the npm packages and the unstable root.
+bash scripts/test-deps.sh
 jobs="$(nproc)"
 
 cmake -S . -B build -DTACHYON_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -68,6 +68,8 @@ static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_s
     }
 }
 
+static void reap_exited_child(pid_t pid, int *status, int *reaped);
+
 struct probe {
     const struct interner *interner;
     const char *script_base;     /* basename of the script, NULL for -m or attach */
@@ -94,8 +96,12 @@ static int root_is_target(const struct probe *pr, const struct py_thread_sample 
     file = interner_string(pr->interner, root->filename, NULL);
     if (!func || !file)
         return 0;
+    /* runpy runs -m modules, zipapps and directories with __main__.py
+     * alike: its entry point at the root means the target's code runs. */
+    if (strcmp(func, "_run_module_as_main") == 0)
+        return 1;
     if (pr->module)
-        return strcmp(func, "_run_module_as_main") == 0;
+        return 0;
     return strcmp(func, "<module>") == 0 && pr->script_base && strcmp(base_name(file), pr->script_base) == 0;
 }
 
@@ -113,8 +119,9 @@ static int probe_cb(void *ctx, const struct py_thread_sample *s)
 /* A freshly started interpreter runs its own start-up code (getpath, site,
  * importlib) before the target's; start the clock when the main thread's
  * root frame is the script's <module> (or runpy's, for -m), as upstream's
- * start-up synchronisation does. A target we cannot recognise (a zip, a
- * directory) is profiled once it has run Python code for a while. */
+ * start-up synchronisation does (runpy's entry point also covers zipapps
+ * and directories). A target recognised by neither is profiled once it
+ * has run Python code for a while. */
 static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t pid, int is_child,
                               int *child_status, int *reaped)
 {
@@ -139,8 +146,14 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
             else if (now - first_frames > 5000000000ull)
                 return 0;
         }
-        if (rc == ERR_NOPROC || (is_child && child_exited(pid, child_status))) {
-            *reaped = rc != ERR_NOPROC || *reaped;
+        /* Either sign of the end (its memory gone, or the child reaped)
+         * must end in a reaped child: its exit status is what `run`
+         * returns. */
+        if (is_child && !*reaped && child_exited(pid, child_status))
+            *reaped = 1;
+        if (rc == ERR_NOPROC || *reaped) {
+            if (is_child && !*reaped)
+                reap_exited_child(pid, child_status, reaped);
             return ERR_NOPROC;
         }
         if (signals_stop_requested())

@@ -26,6 +26,7 @@ struct cli_opts {
     int blocking;
     int browser;
     const char *format_flag;     /* the --pstats/--collapsed/... alias given, for messages */
+    int rate_flag;               /* 'i' or 'r' once one was given: they exclude each other */
     const char *sort;            /* pstats --sort, NULL when not given */
     long limit;                  /* pstats --limit, -1 when not given */
     int no_summary;
@@ -59,6 +60,12 @@ const char *cli_command_name(enum cli_command cmd);
 
 /* Discover plugins honouring --plugin, configuration and the environment. */
 int cli_discover(const struct cli_opts *o, struct plugin_registry *reg);
+/* --plugin files that did not load and options for plugins not installed:
+ * ERR_USAGE (printed with the usage line) from the command line, a warning
+ * from a configuration file. */
+int cli_check_plugin_requests(const struct cli_opts *o, const struct plugin_registry *reg);
+/* Warn when two plugins declare the selected format, naming the one used. */
+void cli_note_format_rival(const struct cli_opts *o, const struct plugin_registry *reg);
 
 /* Profile pid (our own child when is_child) with the selected plugin;
  * returns the process exit status. */

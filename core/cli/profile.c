@@ -346,6 +346,9 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     memset(&sc, 0, sizeof sc);
     sc.interval_ns = o->s.interval_us * 1000ull;
     sc.duration_ns = (uint64_t)(o->s.duration_s * 1e9);
+    /* A duration below a nanosecond is still a duration, not "forever". */
+    if (sc.duration_ns == 0 && o->s.duration_s > 0)
+        sc.duration_ns = 1;
     sc.mode = o->s.mode;
     sc.opts.all_threads = o->s.all_threads;
     sc.opts.gc = o->s.gc;

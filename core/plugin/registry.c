@@ -419,8 +419,14 @@ int registry_discover(const struct discovery_opts *o, struct plugin_registry *re
         if (w.secure) {
             rc = add_note(&w, dup_printf("explicit plugin paths ignored in secure-execution mode"));
         } else {
-            for (size_t i = 0; i < o->n_explicit && rc == 0; i++)
+            for (size_t i = 0; i < o->n_explicit && rc == 0; i++) {
+                size_t before = reg->count;
+                struct stat st;
+                int is_dir = stat(o->explicit_paths[i], &st) == 0 && S_ISDIR(st.st_mode);
                 rc = scan_explicit(&w, o->explicit_paths[i]);
+                for (size_t k = before; !is_dir && k < reg->count; k++)
+                    reg->entries[k].requested = 1;
+            }
         }
     }
     if (rc == 0 && o && o->use_environment)
@@ -471,5 +477,20 @@ const struct plugin_entry *registry_find_format(const struct plugin_registry *re
     }
     if (fmt)
         *fmt = NULL;
+    return NULL;
+}
+
+const struct plugin_entry *registry_format_rival(const struct plugin_registry *reg, const char *format)
+{
+    const struct plugin_entry *winner = registry_find_format(reg, format, NULL);
+
+    for (size_t i = 0; winner && i < reg->count; i++) {
+        const struct plugin_entry *e = &reg->entries[i];
+        if (e == winner || !e->desc || e->shadowed)
+            continue;
+        for (uint32_t j = 0; j < e->desc->format_count; j++)
+            if (strcmp(descriptor_format(e->desc, j)->name, format) == 0)
+                return e;
+    }
     return NULL;
 }

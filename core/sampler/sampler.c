@@ -14,6 +14,9 @@
 
 #define TICK_NS (100ull * 1000000ull)      /* flush merged samples and tick plugins */
 #define CHILD_POLL_NS (10ull * 1000000ull) /* how often we look for our child's exit */
+/* The longest single sleep: a long interval is slept in slices, so the
+ * end of the target, the duration and Ctrl-C are noticed promptly. */
+#define SLEEP_SLICE_NS (50ull * 1000000ull)
 
 struct loop_ctx {
     const struct sampler_config *cfg;
@@ -121,7 +124,19 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
         if (c->duration_ns && now - start >= c->duration_ns)
             break;
         if (now < next) {
-            clock_sleep_until(next);
+            uint64_t wake = next;
+            if (wake - now > SLEEP_SLICE_NS)
+                wake = now + SLEEP_SLICE_NS;
+            if (c->duration_ns && wake > start + c->duration_ns)
+                wake = start + c->duration_ns;
+            clock_sleep_until(wake);
+            /* Between two samples far apart, look whether the target is
+             * still there, as a failed sample would otherwise tell us only
+             * at the next slot. */
+            if (next - now > SLEEP_SLICE_NS && clock_now_ns() < next && target_gone(c, res)) {
+                res->target_exited = 1;
+                break;
+            }
             continue;
         }
         /* Behind schedule by one interval or more: skip the slots we can no

@@ -292,8 +292,13 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
     case OPT_LIVE: o->live = 1; return 0;
     case OPT_PLUGIN: return add_plugin_path(o, arg);
     case OPT_PLUGIN_OPT:
-        if (config_parse_plugin_opt(&o->s, arg))
-            return cli_usage_error(cmd, "argument --plugin-opt: %s", diag_message());
+        if (config_parse_plugin_opt(&o->s, arg)) {
+            /* The message names the option itself; say it once. */
+            const char *msg = diag_message();
+            if (strncmp(msg, "--plugin-opt ", 13) == 0)
+                msg += 13;
+            return cli_usage_error(cmd, "argument --plugin-opt: %s", msg);
+        }
         return 0;
     case OPT_CONFIG: o->config_file = arg; return 0;
     case OPT_PYTHON:

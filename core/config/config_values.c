@@ -292,7 +292,7 @@ int config_parse_plugin_opt(struct settings *s, const char *arg)
     eq = strchr(copy, '=');
     dot = strchr(copy, '.');
     if (!eq || !dot || dot > eq) {
-        rc = diag_set(ERR_INVALID, "invalid value '%s': expected NAME.KEY=VALUE", arg ? arg : "");
+        rc = diag_set(ERR_INVALID, "--plugin-opt '%s': expected NAME.KEY=VALUE", arg ? arg : "");
         goto out;
     }
     *eq = '\0';
@@ -301,7 +301,7 @@ int config_parse_plugin_opt(struct settings *s, const char *arg)
     lower_in_place(dot + 1);
     if (!config_valid_name(copy) || !config_valid_name(dot + 1)) {
         rc = diag_set(ERR_INVALID,
-                      "invalid value '%s': plugin and option names are letters, digits, '_' and '-'",
+                      "--plugin-opt '%s': plugin and option names are letters, digits, '_' and '-'",
                       arg);
         goto out;
     }

@@ -14,6 +14,7 @@
 #include "../intern/intern.h"
 #include "../mem/reader.h"
 #include "../plugin/session.h"
+#include "../proc/oldpython.h"
 #include "../proc/process.h"
 #include "../python/python.h"
 #include "../sampler/clock.h"
@@ -53,6 +54,18 @@ static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_s
 
     for (;;) {
         rc = proc_find_python(pid, &p->img);
+        if (rc == ERR_NOTPYTHON) {
+            char exe_link[64], exe[4096], version[32];
+            ssize_t n;
+            snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", (int)pid);
+            n = readlink(exe_link, exe, sizeof exe - 1);
+            if (n > 0) {
+                exe[n] = '\0';
+                if (oldpython_probe(exe, version, sizeof version))
+                    return diag_set(ERR_VERSION, "unsupported Python version %s: %s (tachyon profiles "
+                                                 "CPython 3.11 and later)", version, exe);
+            }
+        }
         if (rc == 0 || !is_child || (rc != ERR_NOTPYTHON && rc != ERR_NOPROC && rc != ERR_READ))
             return rc;
         if (child_exited(pid, child_status)) {

@@ -141,7 +141,12 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     uint64_t start = clock_now_ns(), deadline = start + STARTUP_TIMEOUT_NS, first_frames = 0;
     struct py_sample_opts so = { 0 };
     struct probe pr;
-    int rc;
+    char last_error[256];
+    int rc, last_rc = 0;
+
+    /* attach -d N gives up within its own duration. */
+    if (!is_child && o->s.duration_s > 0 && o->s.duration_s * 1e9 < (double)STARTUP_TIMEOUT_NS)
+        deadline = start + (uint64_t)(o->s.duration_s * 1e9);
 
     memset(&pr, 0, sizeof pr);
     pr.interner = p->interner;
@@ -171,9 +176,18 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
         }
         if (signals_stop_requested())
             return ERR_INTERRUPTED;
-        if (clock_now_ns() > deadline)
-            return diag_set(ERR_NOTREADY, "the Python interpreter in process %d did not start running code within 30 seconds",
-                            (int)pid);
+        if (rc != 0 && rc != ERR_NOTREADY && rc != ERR_NOPROC) {
+            last_rc = rc;
+            snprintf(last_error, sizeof last_error, "%s", diag_message());
+        }
+        if (clock_now_ns() > deadline) {
+            /* Blame what really failed: stacks that cannot be decoded are
+             * not an interpreter that has not started. */
+            if (last_rc)
+                return diag_set(last_rc, "cannot decode the stacks of process %d: %s", (int)pid, last_error);
+            return diag_set(ERR_NOTREADY, "the Python interpreter in process %d did not start running code within %.0f seconds",
+                            (int)pid, (double)(deadline - start) / 1e9);
+        }
         clock_sleep_until(clock_now_ns() + 100000ull);
     }
 }
@@ -262,6 +276,23 @@ static int exit_status_of(int status)
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return EXIT_FAIL;
+}
+
+/* What the decoder had to give up on, thread by thread: a thread that
+ * failed lost its own samples only, and a cut stack is marked. */
+static void print_decode_losses(const struct py_target *t)
+{
+    const struct py_thread_failure *f;
+    size_t i, n = py_target_thread_failures(t, &f);
+    uint64_t cut = py_target_truncated_stacks(t);
+
+    for (i = 0; i < n; i++)
+        fprintf(stderr, "Warning: thread %llu: %llu sample%s of this thread could not be decoded (first: %s)\n",
+                (unsigned long long)f[i].thread_id, (unsigned long long)f[i].count, f[i].count == 1 ? "" : "s",
+                f[i].first_error);
+    if (cut)
+        fprintf(stderr, "Warning: %llu stack%s deeper than %d frames were cut at the root end (marked "
+                        "<truncated>)\n", (unsigned long long)cut, cut == 1 ? "" : "s", PY_MAX_DEPTH);
 }
 
 static void print_no_samples(const struct cli_opts *o)
@@ -398,6 +429,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (!(fmt->flags & TACHYON_FORMAT_INTERACTIVE))
         sampler_print_summary(summary_out, &p.stats, sc.interval_ns, res.interrupted);
     fflush(summary_out);
+    print_decode_losses(p.target);
     /* A report on standard output (the pstats table) says so itself. */
     if (p.stats.samples == 0 && p.output_path)
         print_no_samples(o);

@@ -278,6 +278,13 @@ static int exit_status_of(int status)
     return EXIT_FAIL;
 }
 
+/* Does path name the file our standard output already writes to? */
+static int output_is_stdout(const char *path)
+{
+    struct stat a, b;
+    return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* What the decoder had to give up on, thread by thread: a thread that
  * failed lost its own samples only, and a cut stack is marked. */
 static void print_decode_losses(const struct py_target *t)
@@ -408,6 +415,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     /* Data written to standard output must not be mixed with our report. */
     if (!p.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
         summary_out = stderr;
+    if (p.output_path && output_is_stdout(p.output_path))
+        summary_out = stderr;   /* -o /dev/stdout, /proc/self/fd/1 */
     sc.stats_out = summary_out;
     {
         struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };

@@ -71,6 +71,34 @@ static int open_direct(struct tachyon_output *o, const char *path, int regular)
     return 0;
 }
 
+/* The path a dangling symlink names (relative to the link's directory),
+ * or NULL when path is not a symlink. */
+static char *dangling_target(const char *path)
+{
+    char target[4096], *res;
+    const char *slash;
+    struct stat st;
+    ssize_t n;
+    size_t dl;
+
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+        return NULL;
+    n = readlink(path, target, sizeof target - 1);
+    if (n <= 0)
+        return NULL;
+    target[n] = '\0';
+    slash = strrchr(path, '/');
+    if (target[0] == '/' || !slash)
+        return strdup(target);
+    dl = (size_t)(slash - path) + 1;
+    res = malloc(dl + (size_t)n + 1);
+    if (!res)
+        return NULL;
+    memcpy(res, path, dl);
+    memcpy(res + dl, target, (size_t)n + 1);
+    return res;
+}
+
 static int open_file(struct tachyon_output *o, const char *path)
 {
     static const char suffix[] = ".tmp.XXXXXX";
@@ -88,9 +116,14 @@ static int open_file(struct tachyon_output *o, const char *path)
     if (exists && (!S_ISREG(st.st_mode) || is_special_path(path)))
         return open_direct(o, path, S_ISREG(st.st_mode));
     /* Write through a symlink: the temporary file goes next to the file
-     * the link names, and the rename replaces that file. */
+     * the link names, and the rename replaces that file (or creates it,
+     * for a link that points nowhere yet). */
     if (exists) {
         real = realpath(path, NULL);
+        if (real)
+            target = real;
+    } else {
+        real = dangling_target(path);
         if (real)
             target = real;
     }

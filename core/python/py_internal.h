@@ -119,6 +119,7 @@ struct py_target {
     uint64_t truncated_stacks;        /* stacks cut at PY_MAX_DEPTH */
     struct py_thread_failure failures[PY_MAX_FAILURE_THREADS];
     size_t n_failures;
+    char sample_error[160];           /* the first thread failure of this sample */
     uint64_t *visited;                /* frame addresses of one walk (hash set) */
     uint32_t *visited_gen;
     uint32_t gen;

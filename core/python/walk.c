@@ -548,22 +548,36 @@ static int fatal_error(int rc)
 
 static void thread_failed(struct py_target *t, struct py_thr *th)
 {
-    size_t k;
-
+    if (!t->sample_error[0])
+        snprintf(t->sample_error, sizeof t->sample_error, "%s", diag_message());
     th->failed = 1;
-    for (k = 0; k < t->n_failures; k++)
-        if (t->failures[k].thread_id == th->thread_id)
-            break;
-    if (k == t->n_failures) {
-        if (k == PY_MAX_FAILURE_THREADS)
-            k--;   /* the last slot stands for every further thread */
-        else
-            t->n_failures++;
-        t->failures[k].thread_id = th->thread_id;
-        t->failures[k].count = 0;
-        snprintf(t->failures[k].first_error, sizeof t->failures[k].first_error, "%s", diag_message());
+}
+
+/* Count this sample's failed threads, once it is known that the sample
+ * itself survived (a sample where every thread failed is a failed sample,
+ * counted by the sampler's error rate instead). */
+static void count_thread_failures(struct py_target *t)
+{
+    size_t i, k;
+
+    for (i = 0; i < t->n_thr; i++) {
+        const struct py_thr *th = &t->thr[i];
+        if (!th->selected || !th->failed)
+            continue;
+        for (k = 0; k < t->n_failures; k++)
+            if (t->failures[k].thread_id == th->thread_id)
+                break;
+        if (k == t->n_failures) {
+            if (k == PY_MAX_FAILURE_THREADS)
+                k--;   /* the last slot stands for every further thread */
+            else
+                t->n_failures++;
+            t->failures[k].thread_id = th->thread_id;
+            t->failures[k].count = 0;
+            snprintf(t->failures[k].first_error, sizeof t->failures[k].first_error, "%s", t->sample_error);
+        }
+        t->failures[k].count++;
     }
-    t->failures[k].count++;
 }
 
 size_t py_target_thread_failures(const struct py_target *t, const struct py_thread_failure **out)
@@ -709,6 +723,7 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         goto fail;
     }
     select_threads(t, o);
+    t->sample_error[0] = '\0';
     /* A thread whose stack cannot be read or decoded loses its own sample
      * only: the other threads of this sample are still delivered. */
     for (i = 0; i < t->n_thr; i++) {
@@ -784,6 +799,8 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         if (rc != 0)
             return rc;
     }
+    if (any && last_error)
+        count_thread_failures(t);
     if (!any && last_error) {
         /* Every thread failed: the sample failed, for the first reason. */
         forget(t);

@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../plugin/session.h"
 #include "profile_priv.h"
 
 /* Replace every "{pid}" in pattern. */
@@ -173,6 +175,14 @@ int profile_check_output_location(const struct cli_opts *o, const tachyon_format
         return 0;
     if (!path)
         return check_dir_of("the current directory", "./x");
+    if (output_fd_alias(path) >= 0) {
+        int flags = fcntl(output_fd_alias(path), F_GETFL);
+        if (flags < 0)
+            return output_error(path, strerror(errno), NULL);
+        if ((flags & O_ACCMODE) == O_RDONLY)
+            return output_error(path, "the descriptor is open for reading only", NULL);
+        return 0;
+    }
     if (stat(path, &st) != 0) {
         if (errno != ENOENT)
             return output_error(path, strerror(errno), NULL);

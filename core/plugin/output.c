@@ -54,9 +54,37 @@ static int is_special_path(const char *path)
     return strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0;
 }
 
+/* /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N name a
+ * descriptor tachyon already has: it is duplicated, not reopened, as
+ * shells do, so a pipe or terminal we could not open by name (another
+ * user's) still works, and a file keeps its offset. -1 otherwise. */
+int output_fd_alias(const char *path)
+{
+    const char *num = NULL;
+    char *end;
+    long n;
+
+    if (strcmp(path, "/dev/stdout") == 0)
+        return 1;
+    if (strcmp(path, "/dev/stderr") == 0)
+        return 2;
+    if (strncmp(path, "/dev/fd/", 8) == 0)
+        num = path + 8;
+    else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+        num = path + 14;
+    if (!num || *num < '0' || *num > '9')
+        return -1;
+    n = strtol(num, &end, 10);
+    if (*end || n < 0 || n > 1 << 20)
+        return -1;
+    return (int)n;
+}
+
 static int open_direct(struct tachyon_output *o, const char *path, int regular)
 {
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (regular ? O_TRUNC : 0));
+    int alias = output_fd_alias(path);
+    int fd = alias >= 0 ? fcntl(alias, F_DUPFD_CLOEXEC, 3)
+                        : open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (regular ? O_TRUNC : 0));
 
     if (fd < 0) {
         host_logf(o->owner, TACHYON_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
@@ -113,6 +141,8 @@ static int open_file(struct tachyon_output *o, const char *path)
     if (!o->dest)
         return TACHYON_ERR_NOMEM;
     exists = stat(path, &st) == 0;
+    if (output_fd_alias(path) >= 0)
+        return open_direct(o, path, 0);
     if (exists && (!S_ISREG(st.st_mode) || is_special_path(path)))
         return open_direct(o, path, S_ISREG(st.st_mode));
     /* Write through a symlink: the temporary file goes next to the file

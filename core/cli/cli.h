@@ -64,6 +64,16 @@ int cli_discover(const struct cli_opts *o, struct plugin_registry *reg);
  * ERR_USAGE (printed with the usage line) from the command line, a warning
  * from a configuration file. */
 int cli_check_plugin_requests(const struct cli_opts *o, const struct plugin_registry *reg);
+/* follow.c: a fingerprint of the program a process runs, to notice an
+ * exec (see the file's comment). */
+struct exec_fingerprint {
+    unsigned char auxv[1024];
+    size_t len;
+};
+int follow_fingerprint(pid_t pid, struct exec_fingerprint *fp);
+int follow_exec_happened(pid_t pid, const struct exec_fingerprint *before);
+void follow_program_name(pid_t pid, char *buf, size_t len);
+
 /* Warn when two plugins declare the selected format, naming the one used. */
 void cli_note_format_rival(const struct cli_opts *o, const struct plugin_registry *reg);
 

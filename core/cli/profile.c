@@ -37,6 +37,13 @@ struct profile {
     char *output_path;
     char command_line[1024];
     char source_root[64];
+    /* Following an exec of the target (follow.c). */
+    pid_t pid;
+    int is_child;
+    struct exec_fingerprint program;
+    unsigned failures_in_row;
+    int exec_stopped;            /* it exec'd something we cannot profile */
+    int status, reaped;          /* the child, when reaped while following */
 };
 
 static int child_exited(pid_t pid, int *status)
@@ -224,9 +231,63 @@ static int sink_tick(void *ctx, uint64_t now_ns)
     return plugin_session_tick(ctx, now_ns);
 }
 
+/* The target replaced its program: profile the new interpreter from here
+ * on with the same interner (so every frame id the plugin holds stays
+ * valid), or say that the new program cannot be profiled and stop. */
+static int follow_exec(struct profile *p)
+{
+    char exe[4096];
+    int rc;
+
+    follow_program_name(p->pid, exe, sizeof exe);
+    py_target_close(p->target);
+    p->target = NULL;
+    mem_reader_close(p->reader);
+    p->reader = NULL;
+    memset(&p->img, 0, sizeof p->img);
+    rc = find_runtime(p, p->pid, p->is_child, &p->status, &p->reaped);
+    if (rc == 0)
+        rc = mem_reader_open_process(p->pid, MEM_BACKEND_AUTO, &p->reader);
+    if (rc == 0)
+        rc = py_target_open(p->reader, &p->img, p->interner, &p->target);
+    if (rc) {
+        if (p->reaped)
+            fprintf(stderr, "tachyon: process %d executed %s, which never ran Python code; samples end at "
+                            "the exec\n", (int)p->pid, exe);
+        else
+            fprintf(stderr, "tachyon: process %d executed %s, which cannot be profiled (%s); samples end at "
+                            "the exec\n", (int)p->pid, exe, diag_message());
+        p->exec_stopped = 1;
+        return ERR_NOPROC;
+    }
+    fprintf(stderr, "tachyon: process %d executed %s (Python %s); following it\n", (int)p->pid, exe,
+            py_target_version(p->target));
+    follow_fingerprint(p->pid, &p->program);
+    p->failures_in_row = 0;
+    return ERR_NOTREADY;
+}
+
 static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
-    return py_target_sample(ctx, o, cb, cb_ctx);
+    struct profile *p = ctx;
+    int rc;
+
+    if (p->exec_stopped)
+        return ERR_NOPROC;
+    rc = py_target_sample(p->target, o, cb, cb_ctx);
+    /* The old program's memory is gone either way; a process that is still
+     * there with another program exec'd. */
+    if (rc == ERR_NOPROC && follow_exec_happened(p->pid, &p->program))
+        return follow_exec(p);
+    if (rc == 0 || rc == ERR_NOPROC) {
+        p->failures_in_row = 0;
+        return rc;
+    }
+    /* Look for an exec at the first failure of a run of them, then now
+     * and then while they last. */
+    if (p->failures_in_row++ % 64 == 0 && follow_exec_happened(p->pid, &p->program))
+        return follow_exec(p);
+    return rc;
 }
 
 /* Wait up to TERMINATE_GRACE_NS for the child to exit and collect it. */
@@ -421,7 +482,22 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     {
         struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };
         p.session.start_time_unix_ns = clock_realtime_ns();
-        rc = sampler_run(&sc, source_sample, p.target, &sink, &p.stats, &res);
+        p.pid = pid;
+        p.is_child = is_child;
+        follow_fingerprint(pid, &p.program);
+        rc = sampler_run(&sc, source_sample, &p, &sink, &p.stats, &res);
+    }
+    if (p.reaped && !reaped) {
+        reaped = 1;
+        status = p.status;
+    }
+    /* A child that exec'd a program we cannot profile is still the user's
+     * program: wait for it (Ctrl-C stops waiting), for its exit status. */
+    while (p.exec_stopped && is_child && !reaped && !res.child_reaped && !signals_stop_requested()) {
+        if (child_exited(pid, &status))
+            reaped = 1;
+        else
+            clock_sleep_until(clock_now_ns() + 20000000ull);
     }
     if (res.child_reaped) {
         reaped = 1;
@@ -438,7 +514,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (!(fmt->flags & TACHYON_FORMAT_INTERACTIVE))
         sampler_print_summary(summary_out, &p.stats, sc.interval_ns, res.interrupted);
     fflush(summary_out);
-    print_decode_losses(p.target);
+    if (p.target)
+        print_decode_losses(p.target);
     /* A report on standard output (the pstats table) says so itself. */
     if (p.stats.samples == 0 && p.output_path)
         print_no_samples(o);

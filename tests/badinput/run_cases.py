@@ -90,6 +90,27 @@ SCRIPTS = {
                    "def main_work():\n"
                    "    spin(0.6)\n"
                    "main_work(); t.join()\n",
+    "exec_python.py": "import os, sys, time\n"
+                      "def before_exec():\n"
+                      "    end = time.perf_counter() + 0.3\n"
+                      "    while time.perf_counter() < end:\n"
+                      "        pass\n"
+                      "before_exec()\n"
+                      "os.execv(sys.executable, [sys.executable, os.path.join(os.path.dirname(__file__), 'after.py')])\n",
+    "after.py": "import time\n"
+                "def after_exec():\n"
+                "    end = time.perf_counter() + 0.4\n"
+                "    while time.perf_counter() < end:\n"
+                "        pass\n"
+                "after_exec()\n"
+                "raise SystemExit(4)\n",
+    "exec_shell.py": "import os, time\n"
+                     "def before_exec():\n"
+                     "    end = time.perf_counter() + 0.3\n"
+                     "    while time.perf_counter() < end:\n"
+                     "        pass\n"
+                     "before_exec()\n"
+                     "os.execv('/bin/sh', ['sh', '-c', 'sleep 0.2; exit 5'])\n",
     "deep.py": "import sys, time\n"
                "sys.setrecursionlimit(10000)\n"
                "def leaf():\n"
@@ -424,6 +445,29 @@ def deep_stack_marked(tmp):
     expect(r, 0, r"^Warning: \d+ stacks? deeper than 2048 frames were cut at the root end \(marked <truncated>\)$")
     stacks = parse_collapsed(out)
     check(any(frames[1] == "<truncated>" for frames, _ in stacks), "no <truncated> root frame")
+
+
+def exec_python_case(python):
+    def fn(tmp):
+        out = os.path.join(tmp, "out.txt")
+        r = run(["run", "--collapsed", "-o", out, "--python", python, target("exec_python.py")])
+        expect(r, 4, r"^tachyon: process \d+ executed .*python3[.0-9]* \(Python 3\.\d+\.\d+\); following it$")
+        funcs = funcs_in(parse_collapsed(out))
+        check({"before_exec", "after_exec"} <= funcs, "samples before or after the exec missing: %r" % funcs)
+    return fn
+
+
+for label, path in INTERPRETERS:
+    if label in ("3.11-debian-static", "3.13-pyenv"):
+        CASES.append(("targets.exec_followed_%s" % label, exec_python_case(path)))
+
+
+@case("targets")
+def exec_of_non_python_said(tmp):
+    out = os.path.join(tmp, "out.txt")
+    r = run(["run", "--collapsed", "-o", out, "--python", PY, target("exec_shell.py")])
+    expect(r, 5, r"^tachyon: process \d+ executed /.*, which never ran Python code; samples end at the exec$")
+    check("before_exec" in funcs_in(parse_collapsed(out)), "samples before the exec lost")
 
 
 # --- bounded waits ----------------------------------------------------------------

@@ -89,6 +89,7 @@ static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_s
 }
 
 static void reap_exited_child(pid_t pid, int *status, int *reaped);
+static int follow_exec(struct profile *p);
 
 struct probe {
     const struct interner *interner;
@@ -149,7 +150,7 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     struct py_sample_opts so = { 0 };
     struct probe pr;
     char last_error[256];
-    int rc, last_rc = 0;
+    int rc, last_rc = 0, followed = 0;
 
     /* attach -d N gives up within its own duration. */
     if (!is_child && o->s.duration_s > 0 && o->s.duration_s * 1e9 < (double)STARTUP_TIMEOUT_NS)
@@ -162,9 +163,24 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     for (;;) {
         pr.frames = pr.at_target = 0;
         rc = py_target_sample(p->target, &so, probe_cb, &pr);
+        /* The target may exec another interpreter before its own code
+         * ever ran (a wrapper script): follow it here too. */
+        if (rc != 0 && rc != ERR_NOTREADY && follow_exec_happened(pid, &p->program)) {
+            rc = follow_exec(p);
+            if (p->exec_stopped) {
+                *reaped = p->reaped || *reaped;
+                if (p->reaped)
+                    *child_status = p->status;
+                return ERR_NOPROC;
+            }
+            followed = 1;
+            continue;
+        }
         if (rc == 0 && pr.frames) {
             uint64_t now = clock_now_ns();
-            if (!is_child || pr.at_target)
+            /* After an exec the script is another one: its first Python
+             * frames are as good a start as attach's. */
+            if (!is_child || pr.at_target || followed)
                 return 0;
             if (!first_frames)
                 first_frames = now;
@@ -417,6 +433,9 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
+    p.pid = pid;
+    p.is_child = is_child;
+    follow_fingerprint(pid, &p.program);
     rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
         exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;
@@ -482,9 +501,6 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     {
         struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };
         p.session.start_time_unix_ns = clock_realtime_ns();
-        p.pid = pid;
-        p.is_child = is_child;
-        follow_fingerprint(pid, &p.program);
         rc = sampler_run(&sc, source_sample, &p, &sink, &p.stats, &res);
     }
     if (p.reaped && !reaped) {

@@ -104,6 +104,8 @@ SCRIPTS = {
                 "        pass\n"
                 "after_exec()\n"
                 "raise SystemExit(4)\n",
+    "wrapper.py": "import os, sys\n"
+                  "os.execv(sys.executable, [sys.executable, os.path.join(os.path.dirname(__file__), 'after.py')])\n",
     "exec_shell.py": "import os, time\n"
                      "def before_exec():\n"
                      "    end = time.perf_counter() + 0.3\n"
@@ -460,6 +462,14 @@ def exec_python_case(python):
 for label, path in INTERPRETERS:
     if label in ("3.11-debian-static", "3.13-pyenv"):
         CASES.append(("targets.exec_followed_%s" % label, exec_python_case(path)))
+
+
+@case("targets")
+def wrapper_exec_at_once_followed(tmp):
+    out = os.path.join(tmp, "out.txt")
+    r = run(["run", "--collapsed", "-o", out, "--python", PY, target("wrapper.py")])
+    expect(r, 4, r"^tachyon: process \d+ executed .*; following it$")
+    check("after_exec" in funcs_in(parse_collapsed(out)), "the exec'd program was not profiled")
 
 
 @case("targets")

@@ -117,6 +117,10 @@ static int root_is_target(const struct probe *pr, const struct py_thread_sample 
     file = interner_string(pr->interner, root->filename, NULL);
     if (!func || !file)
         return 0;
+    /* A stack cut at the depth limit is deep in the target's own code:
+     * start-up never recurses that far. */
+    if (strcmp(file, "~") == 0 && strcmp(func, "<truncated>") == 0)
+        return 1;
     /* runpy runs -m modules, zipapps and directories with __main__.py
      * alike: its entry point at the root means the target's code runs. */
     if (strcmp(func, "_run_module_as_main") == 0)
@@ -447,6 +451,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
+    if (p.target)
+        py_target_reset_losses(p.target);
     rc = profile_output_path(o, fmt, pid, &p.output_path);
     if (rc)
         goto out;

@@ -71,5 +71,8 @@ void py_target_close(struct py_target *t);
  * PY_MAX_FAILURE_THREADS are told apart), and stacks cut at PY_MAX_DEPTH. */
 size_t py_target_thread_failures(const struct py_target *t, const struct py_thread_failure **out);
 uint64_t py_target_truncated_stacks(const struct py_target *t);
+/* Forget both, so a report covers only the samples that were kept (not
+ * the start-up probes). */
+void py_target_reset_losses(struct py_target *t);
 
 #endif

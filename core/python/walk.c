@@ -586,6 +586,12 @@ size_t py_target_thread_failures(const struct py_target *t, const struct py_thre
     return t->n_failures;
 }
 
+void py_target_reset_losses(struct py_target *t)
+{
+    t->n_failures = 0;
+    t->truncated_stacks = 0;
+}
+
 uint64_t py_target_truncated_stacks(const struct py_target *t)
 {
     return t->truncated_stacks;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <tachyon/plugin.h>
 
@@ -21,9 +22,11 @@ static void misbehave(int where)
         return;
     switch (HOSTILE_HOW) {
     case 1: {
-        /* A write through a null pointer the compiler cannot prove null. */
-        volatile int *volatile p = NULL;
-        *p = 1;
+        /* A real fault, not undefined behaviour a sanitizer would stop at
+         * first: a store to a page mapped without any access. */
+        volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED)
+            *p = 1;
         break;
     }
     case 2: abort();

@@ -786,20 +786,31 @@ def profile_to(out, fmt="--collapsed", script="work.py", **kw):
     return run(["run", fmt, "-o", out, "--python", PY, target(script)], **kw)
 
 
-@case("outputs")
-def dev_null_stays_a_device(tmp):
-    before = os.stat("/dev/null")
-    r = profile_to("/dev/null")
-    expect(r, 0, r"^Profile written to /dev/null$")
-    after = os.stat("/dev/null")
-    check(stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev, "/dev/null was replaced")
+# Device nodes of our own (the same devices as /dev/null and /dev/full), so
+# the cases do not depend on, or touch, the machine's shared /dev.
+def device(tmp, name, minor):
+    path = os.path.join(tmp, name)
+    os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+    return path
 
 
 @case("outputs")
-def dev_full_reports_enospc(tmp):
-    r = profile_to("/dev/full")
-    expect(r, 1, r"^collapsed: error: cannot write /dev/full: No space left on device$")
-    check(stat.S_ISCHR(os.stat("/dev/full").st_mode), "/dev/full was replaced")
+def null_device_stays_a_device(tmp):
+    path = device(tmp, "null", 3)
+    r = profile_to(path)
+    expect(r, 0, r"^Profile written to .*/null$")
+    st = os.lstat(path)
+    check(stat.S_ISCHR(st.st_mode) and st.st_rdev == os.makedev(1, 3), "the device was replaced")
+    check(os.listdir(tmp) == ["null"], "files left: %r" % os.listdir(tmp))
+
+
+@case("outputs")
+def full_device_reports_enospc(tmp):
+    path = device(tmp, "full", 7)
+    r = profile_to(path)
+    expect(r, 1, r"^collapsed: error: cannot write .*/full: No space left on device$")
+    check(stat.S_ISCHR(os.lstat(path).st_mode), "the device was replaced")
+    check(os.listdir(tmp) == ["full"], "files left: %r" % os.listdir(tmp))
 
 
 @case("outputs")
@@ -876,7 +887,7 @@ def dev_stdout_as_user(tmp):
 
 @case("outputs")
 def stdout_full(tmp):
-    with open("/dev/full", "wb") as full:
+    with open(device(tmp, "full", 7), "wb") as full:
         r = run(["run", "--python", PY, target("work.py")], stdout=full)
     expect(r, 1, r"^pstats: error: cannot write standard output: No space left on device$")
 

@@ -167,6 +167,8 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     for (;;) {
         pr.frames = pr.at_target = 0;
         rc = py_target_sample(p->target, &so, probe_cb, &pr);
+        if (rc == 0 && p->program.len == 0)
+            follow_fingerprint(pid, &p->program);
         /* The target may exec another interpreter before its own code
          * ever ran (a wrapper script): follow it here too. */
         if (rc != 0 && rc != ERR_NOTREADY && follow_exec_happened(pid, &p->program)) {
@@ -282,7 +284,9 @@ static int follow_exec(struct profile *p)
     }
     fprintf(stderr, "tachyon: process %d executed %s (Python %s); following it\n", (int)p->pid, exe,
             py_target_version(p->target));
-    follow_fingerprint(p->pid, &p->program);
+    /* Fingerprinted again at its first good sample: in the middle of an
+     * exec the kernel may not have written the new vector yet. */
+    p->program.len = 0;
     p->failures_in_row = 0;
     return ERR_NOTREADY;
 }
@@ -320,6 +324,8 @@ static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb
     if (p->exec_stopped)
         return ERR_NOPROC;
     rc = py_target_sample(p->target, o, cb, cb_ctx);
+    if (rc == 0 && p->program.len == 0)
+        follow_fingerprint(p->pid, &p->program);
     /* The old program's memory is gone either way; a process that is still
      * there with another program exec'd. */
     if (rc == ERR_NOPROC && follow_exec_happened(p->pid, &p->program))
@@ -464,7 +470,6 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     }
     p.pid = pid;
     p.is_child = is_child;
-    follow_fingerprint(pid, &p.program);
     rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
         exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;

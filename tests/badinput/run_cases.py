@@ -165,7 +165,16 @@ class Result:
         return "rc=%r\n--- stdout ---\n%s\n--- stderr ---\n%s" % (self.rc, self.out[-2000:], self.err[-3000:])
 
 
-def run(args, env=None, timeout=60, cwd=None, stdout=None, user=None):
+# Cases that name /dev/stdout get a /dev of their own (a tmpfs in a private
+# mount namespace): a tachyon that still renamed over its -o would replace
+# the machine's shared /dev/stdout otherwise, as the unfixed one did.
+PRIVATE_DEV = ("mount -t tmpfs -o mode=755 tmpfs /dev && ln -s /proc/self/fd /dev/fd && "
+               "ln -s /proc/self/fd/1 /dev/stdout && ln -s /proc/self/fd/2 /dev/stderr && "
+               "mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/zero c 1 5 && "
+               "mknod -m 666 /dev/urandom c 1 9 && exec \"$@\"")
+
+
+def run(args, env=None, timeout=60, cwd=None, stdout=None, user=None, private_dev=False):
     full_env = dict(os.environ)
     full_env.pop("NO_COLOR", None)
     full_env.pop("TACHYON_PLUGIN_PATH", None)
@@ -176,6 +185,8 @@ def run(args, env=None, timeout=60, cwd=None, stdout=None, user=None):
     cmd = [TACHYON] + list(args)
     if user:
         cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+    if private_dev:
+        cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", PRIVATE_DEV, "sh"] + cmd
     start = time.monotonic()
     p = subprocess.run(cmd, stdout=stdout if stdout is not None else subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=timeout, env=full_env, cwd=cwd)
@@ -863,7 +874,7 @@ def fifo_written_in_place(tmp):
 def dev_stdout_to_file(tmp):
     path = os.path.join(tmp, "captured.txt")
     with open(path, "wb") as f:
-        r = profile_to("/dev/stdout", stdout=f)
+        r = profile_to("/dev/stdout", stdout=f, private_dev=True)
     expect(r, 0, r"^Profile written to /dev/stdout$")
     text = open(path).read()
     check("work" in text and "Captured" not in text, "report and summary mixed or lost: %r" % text[:300])
@@ -880,7 +891,8 @@ def proc_self_fd_to_pipe(tmp):
 @case("outputs")
 def dev_stdout_as_user(tmp):
     os.chmod(tmp, 0o777)
-    r = run(["run", "--collapsed", "-o", "/dev/stdout", "--python", PY, target("work.py")], user=65534, cwd=tmp)
+    r = run(["run", "--collapsed", "-o", "/dev/stdout", "--python", PY, target("work.py")], user=65534, cwd=tmp,
+            private_dev=True)
     expect(r, 0, r"^Profile written to /dev/stdout$")
     check("work" in r.out, "no profile on stdout: %r" % r)
 

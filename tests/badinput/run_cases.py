@@ -860,7 +860,7 @@ def fifo_written_in_place(tmp):
     def reader():
         with open(fifo) as f:
             got.append(f.read())
-    th = threading.Thread(target=reader)
+    th = threading.Thread(target=reader, daemon=True)
     th.start()
     r = profile_to(fifo)
     th.join(20)

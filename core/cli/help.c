@@ -15,6 +15,7 @@ const char *cli_command_name(enum cli_command cmd)
     case CMD_ATTACH: return "attach";
     case CMD_PLUGINS: return "plugins";
     case CMD_CONFIG: return "config";
+    case CMD_REPLAY: return "replay";
     default: return "";
     }
 }
@@ -38,6 +39,12 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
                      "                      [--no-summary] [--live] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                      [--config FILE] pid\n");
         break;
+    case CMD_REPLAY:
+        fprintf(out, "usage: tachyon replay [-h] [--pstats | --collapsed | --flamegraph | --gecko | --heatmap |\n"
+                     "                      --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT] [--no-summary]\n"
+                     "                      [--plugin PATH] [--plugin-opt NAME.KEY=VALUE] [--config FILE]\n"
+                     "                      input_file\n");
+        break;
     case CMD_PLUGINS:
         fprintf(out, "usage: tachyon plugins [-h] [--plugin PATH] [--config FILE]\n");
         break;
@@ -45,7 +52,7 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
         fprintf(out, "usage: tachyon config [-h] [--config FILE]\n");
         break;
     default:
-        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,plugins,config} ...\n");
+        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,replay,plugins,config} ...\n");
         break;
     }
 }
@@ -172,6 +179,19 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "CAP_SYS_PTRACE, or allow same-user attaching with\n"
                      "  echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope\n");
         break;
+    case CMD_REPLAY:
+        fprintf(out, "\nReplay a binary profile (written by --binary, by tachyon or by CPython's\n"
+                     "profiling.sampling) into any output format, as if it were being recorded now.\n\n"
+                     "positional arguments:\n"
+                     "  input_file            binary profile to replay\n\n"
+                     "options:\n"
+                     "  -h, --help            show this help message and exit\n");
+        fputs(strstr(sampling_help, "\nOutput options:"), out);
+        print_formats(out, reg);
+        fprintf(out, "\nExamples:\n"
+                     "  tachyon replay profile.bin\n"
+                     "  tachyon replay --flamegraph -o profile.html profile.bin\n");
+        break;
     case CMD_PLUGINS:
         fprintf(out, "\nList every collector plugin found, with its path, version, plugin ABI and formats,\n"
                      "and every file that was rejected, with the reason.\n");
@@ -185,6 +205,7 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "commands:\n"
                      "  run        run and profile a script or module\n"
                      "  attach     attach to and profile a running process\n"
+                     "  replay     replay a binary profile into another output format\n"
                      "  plugins    list the output plugins found\n"
                      "  config     show the effective configuration\n\n"
                      "Examples:\n"

@@ -79,6 +79,8 @@ static enum cli_command command_of(const char *word)
         return CMD_RUN;
     if (strcmp(word, "attach") == 0)
         return CMD_ATTACH;
+    if (strcmp(word, "replay") == 0)
+        return CMD_REPLAY;
     if (strcmp(word, "plugins") == 0)
         return CMD_PLUGINS;
     if (strcmp(word, "config") == 0)
@@ -130,12 +132,12 @@ int main(int argc, char **argv)
     }
     cmd = command_of(argv[1]);
     if (cmd == CMD_NONE) {
-        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, plugins, config)",
+        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, replay, plugins, config)",
                         argv[1]);
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (cmd == CMD_RUN || cmd == CMD_ATTACH)
+    if (cmd == CMD_RUN || cmd == CMD_ATTACH || cmd == CMD_REPLAY)
         rc = cli_parse(&o, cmd, argc - 1, argv + 1);
     else
         rc = parse_simple(&o, cmd, argc - 1, argv + 1, &help);
@@ -152,6 +154,12 @@ int main(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
+    }
+    if (cmd == CMD_REPLAY) {
+        /* The recording fixed how it was sampled; configured sampling
+         * settings do not apply to a replay. */
+        o.s.mode = TACHYON_MODE_WALL;
+        o.s.opcodes = o.s.async_aware = o.s.async_all = 0;
     }
     if (!o.s.format) {
         o.s.format = strdup("pstats");
@@ -207,7 +215,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
-    if (cmd == CMD_RUN) {
+    if (cmd == CMD_REPLAY) {
+        exit_code = cli_replay(&o, &reg);
+    } else if (cmd == CMD_RUN) {
         exit_code = cli_run(&o, &reg);
     } else {
         if (!proc_alive(o.pid)) {

@@ -180,10 +180,21 @@ static int add_plugin_path(struct cli_opts *o, const char *path)
     return 0;
 }
 
+/* replay takes the output options only: how the file was sampled is
+ * recorded in it. */
+static int replay_refuses(int c)
+{
+    return (c < 128 && strchr("mirda", c) != NULL) || (c >= OPT_REALTIME && c <= OPT_ASYNC_MODE) || c == OPT_BINARY ||
+           c == OPT_LIVE || c == OPT_PYTHON;
+}
+
 static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const char *arg)
 {
     uint64_t u;
     int i;
+
+    if (cmd == CMD_REPLAY && c > 0 && replay_refuses(c))
+        return ERR_USAGE;
 
     switch (c) {
     case 'm':
@@ -311,13 +322,23 @@ int cli_parse(struct cli_opts *o, enum cli_command cmd, int argc, char **argv)
             goto out;
         }
         rc = handle_option(o, cmd, c, optarg);
+        if (rc == ERR_USAGE && cmd == CMD_REPLAY && replay_refuses(c)) {
+            const char *word = (optarg && optind >= 2 && optarg == argv[optind - 1]) ? argv[optind - 2] : argv[optind - 1];
+            rc = cli_usage_error(cmd, "unrecognized arguments: %s", word);
+            goto out;
+        }
         if (rc)
             goto out;
     }
     o->target_argc = argc - optind;
     o->target_argv = argv + optind;
     if (o->target_argc < 1) {
-        rc = cli_usage_error(cmd, "the following arguments are required: %s", cmd == CMD_RUN ? "target" : "pid");
+        rc = cli_usage_error(cmd, "the following arguments are required: %s",
+                             cmd == CMD_RUN ? "target" : cmd == CMD_REPLAY ? "input_file" : "pid");
+        goto out;
+    }
+    if (cmd == CMD_REPLAY && o->target_argc > 1) {
+        rc = cli_usage_error(cmd, "unrecognized arguments: %s", o->target_argv[1]);
         goto out;
     }
     if (cmd == CMD_ATTACH) {

@@ -30,6 +30,7 @@ struct cli_opts {
     long limit;                  /* pstats --limit, -1 when not given */
     int no_summary;
     int mode_given;
+    const char *compression;     /* --compression, NULL when not given */
 
     const char *config_file;     /* --config */
     const char **plugin_paths;   /* --plugin PATH (repeatable) */

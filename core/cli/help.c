@@ -127,9 +127,31 @@ static const char sampling_help[] =
     "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
     "  --binary              generate the binary format\n"
     "  --format NAME         generate the output of any installed format (see below)\n"
+    "  --compression {auto,zstd,none}\n"
+    "                        compression for the binary format: auto (zstd), zstd or none (default: auto)\n"
     "  -o, --output OUTPUT   output path (default: stdout for pstats text; with -o, pstats is written as a\n"
     "                        marshal file that Python's pstats module loads). Auto-generated for other formats\n"
     "                        as FORMAT_PID.EXT; for heatmap: directory name (default: heatmap_PID)\n"
+    "\npstats format options:\n"
+    "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
+    "                        sort order for pstats output (default: nsamples)\n"
+    "  -l, --limit LIMIT     limit the number of rows in the output (default: 15)\n"
+    "  --no-summary          disable the summary section in the pstats output\n"
+    "\nPlugins and configuration:\n"
+    "  --plugin PATH         load plugins from this file or directory first (repeatable)\n"
+    "  --plugin-opt NAME.KEY=VALUE\n"
+    "                        set an option a plugin declares (see `tachyon plugins`)\n"
+    "  --config FILE         read this tachyon.ini after the site and user files\n";
+
+static const char replay_help[] =
+    "\nOutput options:\n"
+    "  --pstats              generate pstats output (default)\n"
+    "  --collapsed           generate collapsed stack traces for flamegraphs\n"
+    "  --flamegraph          generate interactive HTML flamegraph visualization\n"
+    "  --gecko               generate Gecko format for Firefox Profiler\n"
+    "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
+    "  --format NAME         generate the output of any installed format (see below)\n"
+    "  -o, --output OUTPUT   output path (default: stdout for pstats text, else FORMAT_PID.EXT)\n"
     "\npstats format options:\n"
     "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
     "                        sort order for pstats output (default: nsamples)\n"
@@ -186,7 +208,7 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "  input_file            binary profile to replay\n\n"
                      "options:\n"
                      "  -h, --help            show this help message and exit\n");
-        fputs(strstr(sampling_help, "\nOutput options:"), out);
+        fputs(replay_help, out);
         print_formats(out, reg);
         fprintf(out, "\nExamples:\n"
                      "  tachyon replay profile.bin\n"

@@ -21,7 +21,7 @@ enum {
     OPT_REALTIME = 1000, OPT_NATIVE, OPT_NO_GC, OPT_OPCODES, OPT_ASYNC_AWARE, OPT_SUBPROCESSES,
     OPT_BLOCKING, OPT_MODE, OPT_ASYNC_MODE, OPT_PSTATS, OPT_COLLAPSED, OPT_FLAMEGRAPH, OPT_GECKO,
     OPT_HEATMAP, OPT_BINARY, OPT_FORMAT, OPT_BROWSER, OPT_SORT, OPT_NO_SUMMARY, OPT_LIVE,
-    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON,
+    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON, OPT_COMPRESSION,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +57,7 @@ static const struct option long_opts[] = {
     { "plugin-opt", required_argument, NULL, OPT_PLUGIN_OPT },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "python", required_argument, NULL, OPT_PYTHON },
+    { "compression", required_argument, NULL, OPT_COMPRESSION },
     { NULL, 0, NULL, 0 },
 };
 
@@ -185,7 +186,7 @@ static int add_plugin_path(struct cli_opts *o, const char *path)
 static int replay_refuses(int c)
 {
     return (c < 128 && strchr("mirda", c) != NULL) || (c >= OPT_REALTIME && c <= OPT_ASYNC_MODE) || c == OPT_BINARY ||
-           c == OPT_LIVE || c == OPT_PYTHON;
+           c == OPT_LIVE || c == OPT_PYTHON || c == OPT_COMPRESSION;
 }
 
 static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const char *arg)
@@ -287,6 +288,12 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
             return cli_usage_error(cmd, "argument --plugin-opt: %s", diag_message());
         return 0;
     case OPT_CONFIG: o->config_file = arg; return 0;
+    case OPT_COMPRESSION:
+        if (strcmp(arg, "auto") && strcmp(arg, "zstd") && strcmp(arg, "none"))
+            return cli_usage_error(cmd, "argument --compression: invalid choice: '%s' (choose from auto, zstd, none)",
+                                   arg);
+        o->compression = arg;
+        return 0;
     case OPT_PYTHON:
         if (cmd != CMD_RUN)
             return cli_usage_error(cmd, "unrecognized arguments: --python");

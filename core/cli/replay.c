@@ -339,6 +339,9 @@ int cli_replay(struct cli_opts *o, const struct plugin_registry *reg)
     fprintf(out, "Replaying %u samples from %s\n  Sample interval: %llu us\n  Compression: %s\n",
             r.bp.sample_count, o->target_argv[0], (unsigned long long)r.bp.interval_us,
             r.bp.compression == BIN_COMPRESSION_ZSTD ? "zstd" : "none");
+    if (r.bp.unfinished)
+        fprintf(stderr, "Warning: %s was not finalized (the recording was killed): replaying the %u samples "
+                        "of its last checkpoint\n", o->target_argv[0], r.bp.sample_count);
     fflush(out);
     r.progress = isatty(STDERR_FILENO) && r.bp.sample_count >= 10000;
     rc = bin_profile_replay(&r.bp, 0, on_sample, &r);

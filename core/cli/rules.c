@@ -80,6 +80,9 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
         return cli_usage_error(cmd, "--opcodes is only compatible with --live, --gecko, --flamegraph, "
                                     "--heatmap, --binary.");
 
+    if (o->compression && strcmp(format, "binary") != 0)
+        return cli_usage_error(cmd, "--compression is only valid with --binary");
+
     if (strcmp(format, "pstats") != 0 && pstats_only_given(o, buf, sizeof buf))
         return cli_usage_error(cmd, "Options %s are only valid with --pstats, not --%s", buf, format);
     return 0;

@@ -56,6 +56,8 @@ static int parse_header(struct bin_profile *p)
     p->py_major = p->data[8];
     p->py_minor = p->data[9];
     p->py_micro = p->data[10];
+    /* tachyon's writer sets the reserved byte until its final write. */
+    p->unfinished = p->data[11] == 1;
     p->start_time_us = rd64(p, 12);
     p->interval_us = rd64(p, 20);
     p->sample_count = rd32(p, 28);

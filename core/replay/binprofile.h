@@ -62,6 +62,7 @@ struct bin_profile {
     int mode;                /* 0 wall .. 4 exception (tachyon_mode order), -1 unknown */
     uint32_t features;       /* BIN_FEAT_*, meaningful when features_known */
     int features_known;
+    int unfinished;          /* written by a recording that never finalized (killed) */
 
     uint32_t string_count, frame_count;
     struct bin_string *strings;

@@ -230,14 +230,15 @@ static int record(struct stream *s, struct thread_state *t, uint32_t enc)
                         enc == ENC_SUFFIX ? "shared count" : "pop count", a, t->depth);
     {
         uint32_t kept = enc == ENC_SUFFIX ? a : t->depth - a;
-        const uint32_t *from = t->stack + (t->depth - kept);
         if ((uint64_t)kept + b > BIN_MAX_DEPTH)
             return diag_set(ERR_CORRUPT, "corrupt binary profile: stack depth %llu exceeds the limit of %u",
                             (unsigned long long)kept + b, BIN_MAX_DEPTH);
         if ((rc = read_frames(s, s->scratch, b)))
             return rc;
+        /* A thread's first record may keep nothing of a stack it never had
+         * (t->stack is still NULL then). */
         if (kept)
-            memcpy(s->scratch + b, from, (size_t)kept * sizeof *from);
+            memcpy(s->scratch + b, t->stack + (t->depth - kept), (size_t)kept * sizeof *t->stack);
         rc = set_stack(t, s->scratch, b + kept);
     }
     return rc ? rc : emit(s, t, delta, status);

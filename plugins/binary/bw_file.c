@@ -90,7 +90,9 @@ int bw_file_open(const char *path, int zstd, struct bw_file **out)
         rc = TACHYON_ERR_NOMEM;
         goto out;
     }
-    if (zstd && ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_compressionLevel, ZSTD_LEVEL))) {
+    /* A content checksum per frame lets a reader tell damage from data. */
+    if (zstd && (ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_compressionLevel, ZSTD_LEVEL)) ||
+                 ZSTD_isError(ZSTD_CCtx_setParameter(f->cctx, ZSTD_c_checksumFlag, 1)))) {
         rc = TACHYON_ERR_GENERIC;
         goto out;
     }

@@ -27,7 +27,7 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
         fprintf(out, "usage: tachyon run [-h] [-m] [-i MICROSECONDS | -r RATE] [-d SECONDS] [-a] [--realtime-stats]\n"
                      "                   [--native] [--no-gc] [--opcodes] [--async-aware] [--mode {wall,cpu,gil,exception}]\n"
                      "                   [--async-mode {running,all}] [--pstats | --collapsed | --flamegraph | --gecko |\n"
-                     "                   --heatmap | --binary | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT]\n"
+                     "                   --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT]\n"
                      "                   [--no-summary] [--live] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                   [--config FILE] [--python PATH] target ...\n");
         break;
@@ -35,13 +35,13 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
         fprintf(out, "usage: tachyon attach [-h] [-i MICROSECONDS | -r RATE] [-d SECONDS] [-a] [--realtime-stats]\n"
                      "                      [--native] [--no-gc] [--opcodes] [--async-aware] [--mode {wall,cpu,gil,exception}]\n"
                      "                      [--async-mode {running,all}] [--pstats | --collapsed | --flamegraph | --gecko |\n"
-                     "                      --heatmap | --binary | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT]\n"
+                     "                      --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT]\n"
                      "                      [--no-summary] [--live] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                      [--config FILE] pid\n");
         break;
     case CMD_REPLAY:
         fprintf(out, "usage: tachyon replay [-h] [--pstats | --collapsed | --flamegraph | --gecko | --heatmap |\n"
-                     "                      --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT] [--no-summary]\n"
+                     "                      --jsonl | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT] [--no-summary]\n"
                      "                      [--plugin PATH] [--plugin-opt NAME.KEY=VALUE] [--config FILE]\n"
                      "                      input_file\n");
         break;
@@ -80,7 +80,7 @@ static void print_formats(FILE *out, const struct plugin_registry *reg)
     int any = 0;
 
     fprintf(out, "\nOutput formats installed (--format NAME; --pstats, --collapsed, --flamegraph, --gecko,\n"
-                 "--heatmap and --binary select the format of that name):\n");
+                 "--heatmap, --jsonl and --binary select the format of that name):\n");
     for (i = 0; reg && i < reg->count; i++) {
         const struct plugin_entry *e = &reg->entries[i];
         if (!e->desc || e->shadowed)
@@ -125,6 +125,7 @@ static const char sampling_help[] =
     "  --flamegraph          generate interactive HTML flamegraph visualization\n"
     "  --gecko               generate Gecko format for Firefox Profiler\n"
     "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
+    "  --jsonl               generate JSON Lines records for programs\n"
     "  --binary              generate the binary format\n"
     "  --format NAME         generate the output of any installed format (see below)\n"
     "  --compression {auto,zstd,none}\n"
@@ -150,6 +151,7 @@ static const char replay_help[] =
     "  --flamegraph          generate interactive HTML flamegraph visualization\n"
     "  --gecko               generate Gecko format for Firefox Profiler\n"
     "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
+    "  --jsonl               generate JSON Lines records for programs\n"
     "  --format NAME         generate the output of any installed format (see below)\n"
     "  -o, --output OUTPUT   output path (default: stdout for pstats text, else FORMAT_PID.EXT)\n"
     "\npstats format options:\n"

@@ -21,7 +21,7 @@ enum {
     OPT_REALTIME = 1000, OPT_NATIVE, OPT_NO_GC, OPT_OPCODES, OPT_ASYNC_AWARE, OPT_SUBPROCESSES,
     OPT_BLOCKING, OPT_MODE, OPT_ASYNC_MODE, OPT_PSTATS, OPT_COLLAPSED, OPT_FLAMEGRAPH, OPT_GECKO,
     OPT_HEATMAP, OPT_BINARY, OPT_FORMAT, OPT_BROWSER, OPT_SORT, OPT_NO_SUMMARY, OPT_LIVE,
-    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON, OPT_COMPRESSION,
+    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON, OPT_COMPRESSION, OPT_JSONL,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +46,7 @@ static const struct option long_opts[] = {
     { "gecko", no_argument, NULL, OPT_GECKO },
     { "heatmap", no_argument, NULL, OPT_HEATMAP },
     { "binary", no_argument, NULL, OPT_BINARY },
+    { "jsonl", no_argument, NULL, OPT_JSONL },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "output", required_argument, NULL, 'o' },
     { "browser", no_argument, NULL, OPT_BROWSER },
@@ -252,6 +253,7 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
     case OPT_GECKO: return set_format_flag(o, cmd, "--gecko", "gecko");
     case OPT_HEATMAP: return set_format_flag(o, cmd, "--heatmap", "heatmap");
     case OPT_BINARY: return set_format_flag(o, cmd, "--binary", "binary");
+    case OPT_JSONL: return set_format_flag(o, cmd, "--jsonl", "jsonl");
     case OPT_FORMAT:
         if (!*arg)
             return cli_usage_error(cmd, "argument --format: expected a format name");

@@ -3,6 +3,7 @@ and upstream CPython 3.15's profiling.sampling in the Debian unstable root
 (scripts/sid-root.sh), run in a private mount namespace with its own /proc
 so nothing leaks to other users of the machine."""
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -69,6 +70,9 @@ class SidDir:
 
     def __exit__(self, *exc):
         shutil.rmtree(self.host, ignore_errors=True)
+
+
+RUN_ID = re.compile(r'"run_id":"[0-9a-f]{32}"')
 
 
 def read(path, mode="r"):

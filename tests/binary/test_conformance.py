@@ -47,6 +47,18 @@ class Conformance(unittest.TestCase):
                 self.assertEqual(b.pstats_rows(up), b.pstats_rows(ta))
                 self.assertIn("Replayed ", ta)
 
+    def test_jsonl_identical_but_run_id(self):
+        # Replays are deterministic except for the random run_id.
+        for name, _, _ in CAPTURES:
+            with self.subTest(capture=name):
+                self.dir.upstream("replay", "--jsonl", "-o", name + ".up.jsonl", name + ".bin")
+                b.tachyon("replay", "--jsonl", "-o", self.dir.path(name + ".ta.jsonl"), self.dir.path(name + ".bin"))
+                up = b.read(self.dir.path(name + ".up.jsonl"))
+                ta = b.read(self.dir.path(name + ".ta.jsonl"))
+                self.assertRegex(ta, r'"run_id":"[0-9a-f]{32}"')
+                self.assertGreater(len(up.splitlines()), 3)
+                self.assertEqual(b.RUN_ID.sub("", up), b.RUN_ID.sub("", ta))
+
     def test_replay_console(self):
         name = CAPTURES[0][0]
         r = b.tachyon("replay", "--collapsed", "-o", self.dir.path("console.txt"), self.dir.path(name + ".bin"))

@@ -31,6 +31,7 @@ struct cli_opts {
     int no_summary;
     int mode_given;
     const char *compression;     /* --compression, NULL when not given */
+    const char *diff_baseline;   /* --diff-flamegraph BASELINE */
 
     const char *config_file;     /* --config */
     const char **plugin_paths;   /* --plugin PATH (repeatable) */

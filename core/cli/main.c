@@ -45,6 +45,9 @@ static int map_pstats_flags(struct cli_opts *o)
     }
     if (!rc && o->no_summary)
         rc = settings_set_plugin_opt(&o->s, "pstats", "summary", "false", SRC_COMMAND_LINE, "--no-summary");
+    if (!rc && o->diff_baseline)
+        rc = settings_set_plugin_opt(&o->s, "flamegraph", "baseline", o->diff_baseline, SRC_COMMAND_LINE,
+                                     "--diff-flamegraph");
     if (!rc && o->compression)
         rc = settings_set_plugin_opt(&o->s, "binary", "compression", o->compression, SRC_COMMAND_LINE,
                                      "--compression");

@@ -21,7 +21,7 @@ enum {
     OPT_REALTIME = 1000, OPT_NATIVE, OPT_NO_GC, OPT_OPCODES, OPT_ASYNC_AWARE, OPT_SUBPROCESSES,
     OPT_BLOCKING, OPT_MODE, OPT_ASYNC_MODE, OPT_PSTATS, OPT_COLLAPSED, OPT_FLAMEGRAPH, OPT_GECKO,
     OPT_HEATMAP, OPT_BINARY, OPT_FORMAT, OPT_BROWSER, OPT_SORT, OPT_NO_SUMMARY, OPT_LIVE,
-    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON, OPT_COMPRESSION, OPT_JSONL,
+    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON, OPT_COMPRESSION, OPT_JSONL, OPT_DIFF_FLAMEGRAPH,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +47,7 @@ static const struct option long_opts[] = {
     { "heatmap", no_argument, NULL, OPT_HEATMAP },
     { "binary", no_argument, NULL, OPT_BINARY },
     { "jsonl", no_argument, NULL, OPT_JSONL },
+    { "diff-flamegraph", required_argument, NULL, OPT_DIFF_FLAMEGRAPH },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "output", required_argument, NULL, 'o' },
     { "browser", no_argument, NULL, OPT_BROWSER },
@@ -254,6 +255,11 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
     case OPT_HEATMAP: return set_format_flag(o, cmd, "--heatmap", "heatmap");
     case OPT_BINARY: return set_format_flag(o, cmd, "--binary", "binary");
     case OPT_JSONL: return set_format_flag(o, cmd, "--jsonl", "jsonl");
+    case OPT_DIFF_FLAMEGRAPH:
+        if (!*arg)
+            return cli_usage_error(cmd, "argument --diff-flamegraph: expected a baseline file");
+        o->diff_baseline = arg;
+        return set_format_flag(o, cmd, "--diff-flamegraph", "diff_flamegraph");
     case OPT_FORMAT:
         if (!*arg)
             return cli_usage_error(cmd, "argument --format: expected a format name");

@@ -83,7 +83,7 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
 
     if (o->s.opcodes && !(fmt_flags & TACHYON_FORMAT_OPCODES))
         return cli_usage_error(cmd, "--opcodes is only compatible with --live, --gecko, --flamegraph, "
-                                    "--heatmap, --binary.");
+                                    "--diff_flamegraph, --heatmap, --binary.");
 
     if (o->compression && strcmp(format, "binary") != 0)
         return cli_usage_error(cmd, "--compression is only valid with --binary");

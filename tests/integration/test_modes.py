@@ -369,7 +369,8 @@ class OptionRules(unittest.TestCase):
     def test_opcodes_needs_a_format_that_shows_them(self):
         for fmt in ("--pstats", "--collapsed"):
             self.assertUsage(["run", fmt, "--opcodes", "x.py"],
-                             "--opcodes is only compatible with --live, --gecko, --flamegraph, --heatmap, --binary.")
+                             "--opcodes is only compatible with --live, --gecko, --flamegraph, --diff_flamegraph, "
+                             "--heatmap, --binary.")
 
     def test_mode_refused_with_a_format_that_records_every_status(self):
         self.assertUsage(["run", "--plugin", DUMP_PLUGIN, "--format", "modes-all", "--mode", "cpu", "x.py"],

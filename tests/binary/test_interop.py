@@ -3,21 +3,28 @@
 not), and a recording killed outright still leaves a file both replay,
 which tachyon reports as not finalized.
 
-tachyon records a CPython 3.13 target here: 3.15 targets need the 3.15
-decoder (another change); upstream's replay reads any version's file."""
+tachyon records CPython 3.15 targets (in the Debian unstable root, through
+the launcher tests/integration/support.py makes) and a 3.13 one: upstream's
+replay reads any version's file."""
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import unittest
 
 import binsupport as b
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
+import support  # noqa: E402  (the unstable root's interpreter launchers)
+
+# name, tachyon flags, workload kind, interpreter ("3.15" or "3.13")
 RECORDINGS = [
-    ("threads-zstd", ["-a"], "threads"),
-    ("gc-none", ["--compression", "none"], "gc"),
-    ("opcodes-exc", ["--opcodes", "--mode", "exception"], "exc"),
+    ("threads-zstd", ["-a"], "threads", "3.15"),
+    ("gc-none", ["--compression", "none"], "gc", "3.15"),
+    ("opcodes-exc", ["--opcodes", "--mode", "exception"], "exc", "3.15"),
+    ("deep-313-none", ["--compression", "none"], "deep", "3.13"),
 ]
 
 
@@ -31,21 +38,23 @@ class Interop(unittest.TestCase):
     def setUpClass(cls):
         require_py313()
         cls.dir = b.SidDir().__enter__()
-        for name, flags, kind in RECORDINGS:
+        cls.py315 = support.sid_python("python3.15")
+        for name, flags, kind, version in RECORDINGS:
+            python = cls.py315 if version == "3.15" else b.PY313
             b.tachyon("run", "--binary", "-o", cls.dir.path(name + ".bin"), "-r", "2khz", *flags,
-                      "--python", b.PY313, b.WORKLOAD, kind, "0.6")
+                      "--python", python, b.WORKLOAD, kind, "0.6")
 
     @classmethod
     def tearDownClass(cls):
         cls.dir.__exit__(None, None, None)
 
     def test_upstream_replays_tachyon_files(self):
-        for name, flags, _ in RECORDINGS:
+        for name, flags, _, version in RECORDINGS:
             with self.subTest(recording=name):
                 with open(self.dir.path(name + ".bin"), "rb") as f:
                     head = f.read(64)
                 self.assertEqual(head[56], 0 if "none" in flags else 1)
-                self.assertEqual(head[8:11], bytes([3, 13, 0]))
+                self.assertEqual(head[8:10], bytes([3, int(version.split(".")[1])]))
                 self.dir.upstream("replay", "--collapsed", "-o", name + ".up.txt", name + ".bin")
                 b.tachyon("replay", "--collapsed", "-o", self.dir.path(name + ".ta.txt"), self.dir.path(name + ".bin"))
                 up = b.read(self.dir.path(name + ".up.txt"), "rb")

@@ -29,8 +29,23 @@ struct replay {
     uint64_t next_bar;
 };
 
+/* n with thousands separators, as upstream's bar prints counts. */
+static const char *grouped(uint64_t n, char *buf, size_t len)
+{
+    char digits[24];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n), i, o = 0;
+    for (i = 0; i < nd && (size_t)o + 2 < len; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 static void draw_bar(struct replay *r)
 {
+    char done[32], total_s[32];
     uint64_t total = r->bp->sample_count ? r->bp->sample_count : 1;
     unsigned filled = (unsigned)(40 * r->done / total), i;
     char bar[40 * 3 + 1];
@@ -41,8 +56,8 @@ static void draw_bar(struct replay *r)
         n += 3;
     }
     bar[n] = '\0';
-    fprintf(stderr, "\r  [%s] %5.1f%% (%llu/%u)", bar, 100.0 * (double)r->done / (double)total,
-            (unsigned long long)r->done, r->bp->sample_count);
+    fprintf(stderr, "\r  [%s] %5.1f%% (%s/%s)", bar, 100.0 * (double)r->done / (double)total,
+            grouped(r->done, done, sizeof done), grouped(r->bp->sample_count, total_s, sizeof total_s));
     fflush(stderr);
 }
 

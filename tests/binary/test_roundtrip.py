@@ -70,6 +70,17 @@ class RoundTrip(unittest.TestCase):
         b.tachyon("replay", "--collapsed", "-o", self.p("g2.txt"), self.p("g.bin"))
         self.assertEqual(b.read(self.p("g.txt"), "rb"), b.read(self.p("g2.txt"), "rb"))
 
+    def test_progress_bar_only_on_a_terminal(self):
+        b.feed("--format", "binary", "-o", self.p("big.bin"), "--generate", "30000,300,20,5")
+        r = b.tachyon("replay", "--collapsed", "-o", self.p("big.txt"), self.p("big.bin"))
+        self.assertNotIn("%", r.stderr)
+        # script(1) gives replay a terminal.
+        cmd = " ".join([b.TACHYON, "replay", "--collapsed", "-o", self.p("big2.txt"), self.p("big.bin")])
+        out = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
+                             timeout=120).stdout
+        self.assertIn("100.0% (30,000/30,000)", out)
+        self.assertIn("Replayed 30000 samples", out)
+
     def test_weights_become_one_entry_per_observation(self):
         # Weighted samples (merged by the sampler) are written as that many
         # samples, one interval apart, as upstream records them.

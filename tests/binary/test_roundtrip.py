@@ -26,6 +26,18 @@ STACKS = """\
 DECODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "decode_check.py")
 
 
+# Every kind of frame and field a sample carries (3.13 opcode numbers).
+SAMPLES = """\
+1 0x23 1 100 app.py|<module>|1;app.py|main|10;app.py|inner|30|151|BINARY_OP_ADD_INT|45|BINARY_OP
+1 0x61 1 250 app.py|<module>|1;app.py|main|12;~|<GC>|-1
+7 0x0 1 300 worker.py|run|5;~|<native>|-1
+1 0x33 1 400 app.py|<module>|1;app.py|main|10|171|CALL_LIST_APPEND|53|CALL
+7 0x8 1 700 worker.py|run|5;<task>|<task>Task-1|-1;worker.py|step|-1
+7 0x8 1 701 worker.py|run|5;<task>|<task>Task-1|-1;worker.py|step|-1
+1 0x4 1 5000 
+"""
+
+
 class RoundTrip(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="tachyon-rt-")
@@ -69,6 +81,25 @@ class RoundTrip(unittest.TestCase):
         b.feed("--format", "binary", "-o", self.p("g.bin"), "--generate", "20000,3000,40,7")
         b.tachyon("replay", "--collapsed", "-o", self.p("g2.txt"), self.p("g.bin"))
         self.assertEqual(b.read(self.p("g.txt"), "rb"), b.read(self.p("g2.txt"), "rb"))
+
+    def test_plugins_see_what_the_live_session_gave_them(self):
+        # A third-party plugin receives the same session facts, thread ids,
+        # status bits, timestamps, frames and opcodes from a replay as from
+        # the session that recorded it.
+        with open(self.p("samples.txt"), "w") as f:
+            f.write(SAMPLES)
+        plugin = ["--plugin-dir", os.environ.get("SAMPLEDUMP_DIR", os.path.join(b.BUILD_DIR, "tests", "binary",
+                                                                                "plugins"))]
+        b.feed(*plugin, "--format", "sampledump", "--opcodes", "--interval", "250", "-o", self.p("live.txt"),
+               self.p("samples.txt"))
+        b.feed("--format", "binary", "--opcodes", "--interval", "250", "-o", self.p("s.bin"), self.p("samples.txt"))
+        b.tachyon("replay", "--plugin", plugin[1], "--format", "sampledump", "-o", self.p("replayed.txt"),
+                  self.p("s.bin"))
+        live = b.read(self.p("live.txt"))
+        self.assertIn("BINARY_OP_ADD_INT/BINARY_OP", live)
+        self.assertIn("k1 ~:<GC>", live)
+        self.assertIn("k3 <task>:<task>Task-1", live)
+        self.assertEqual(live, b.read(self.p("replayed.txt")))
 
     def test_progress_bar_only_on_a_terminal(self):
         b.feed("--format", "binary", "-o", self.p("big.bin"), "--generate", "30000,300,20,5")

@@ -157,10 +157,19 @@ class Loader:
 
     def _wait_loaded(self):
         deadline = time.monotonic() + 60
+        # A client that finds no session metadata cleans the session up,
+        # socket included: ask nothing before the daemon has written it.
+        meta = os.path.join(self.dir, self.session + ".json")
         while True:
             if self.daemon.poll() is not None:
                 raise AssertionError(f"the Firefox Profiler loader rejected the profile "
                                      f"(exit {self.daemon.returncode}): {self._daemon_log()}")
+            if not os.path.exists(meta):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the loader did not start within 60 s: {self._daemon_log()}")
+                time.sleep(0.1)
+                continue
+            time.sleep(0.2)   # let the daemon finish writing it
             r = self.cli("thread", "list", "--json", check=False)
             if r.returncode == 0:
                 return json.loads(r.stdout)["threads"]

@@ -262,7 +262,9 @@ class Live(unittest.TestCase):
                 return sum(d for n, _, d, _, _ in markers if n == name) / span if span else 0
 
             self.assertGreater(share(sleeper, "No GIL"), 0.7, sleeper[:20])
-            self.assertGreater(share(sleeper, "Off CPU"), 0.7, sleeper[:20])
+            # A thread woken from its nap is runnable, so "On CPU", until a
+            # CPU is free, which on a loaded machine can take a while.
+            self.assertGreater(share(sleeper, "Off CPU"), 0.5, sleeper[:20])
 
             main = ld.markers(handles[main_tid])
             names = {n for n, _, _, _, _ in main}

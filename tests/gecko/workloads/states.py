@@ -47,7 +47,7 @@ def handled():
 
 def sleeper(stop):
     while not stop.is_set():
-        time.sleep(0.02)
+        time.sleep(0.1)
 
 
 def main(seconds):

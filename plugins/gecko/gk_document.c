@@ -240,7 +240,7 @@ static void put_tables(struct gk_writer *w, const struct gk_thread *t)
 static void put_opcode_data(struct gk_profile *p, struct gk_writer *w, const struct gk_marker *m)
 {
     const tachyon_host *h = p->host;
-    const tachyon_frame *f = h->frame(h, m->frame);
+    const tachyon_frame *f = h->frame(h, GK_MARKER_FRAME(m));
     const struct gk_str *name = &p->strings.v[m->name];
     size_t len = 0;
     const char *s;
@@ -308,11 +308,11 @@ static int put_markers(struct gk_profile *p, struct gk_writer *w, const struct g
         const struct gk_marker *m = &mk->v[i];
         if (i)
             GK_LIT(w, ",");
-        if (m->kind == GK_OPCODE) {
+        if (GK_MARKER_KIND(m) == GK_OPCODE) {
             put_opcode_data(p, w, m);
         } else {
             GK_LIT(w, "{");
-            gk_put(w, types[m->kind], strlen(types[m->kind]));
+            gk_put(w, types[m->what], strlen(types[m->what]));
             GK_LIT(w, ",\"duration\":");
             gk_put_ms(w, m->end_us - m->start_us);
             GK_LIT(w, ",\"tid\":");
@@ -345,7 +345,7 @@ static int put_markers(struct gk_profile *p, struct gk_writer *w, const struct g
     for (size_t i = 0; i < mk->n; i++) {
         if (i)
             GK_LIT(w, ",");
-        gk_put_u64(w, (uint64_t)gk_state_category(mk->v[i].kind));
+        gk_put_u64(w, (uint64_t)gk_state_category(GK_MARKER_KIND(&mk->v[i])));
     }
     GK_LIT(w, "],\"length\":");
     gk_put_u64(w, mk->n);

@@ -40,8 +40,7 @@ static int push(struct gk_markers *m, uint32_t name, uint64_t start, uint64_t en
     m->v[m->n].start_us = start;
     m->v[m->n].end_us = end < start ? start : end;
     m->v[m->n].name = name;
-    m->v[m->n].frame = frame;
-    m->v[m->n].kind = (uint8_t)kind;
+    m->v[m->n].what = kind == GK_OPCODE ? GK_OPCODE_BIT | frame : (uint32_t)kind;
     m->n++;
     return 0;
 }
@@ -122,7 +121,7 @@ static int opcode_marker(struct gk_markers *m, struct gk_strings *str, const tac
     uint32_t idx;
     int rc, n;
 
-    if (op->opcode == TACHYON_NO_OPCODE || !f)
+    if (op->opcode == TACHYON_NO_OPCODE || !f || (op->frame & GK_OPCODE_BIT))
         return 0;
     name = f->opcode_name ? host->string(host, f->opcode_name, NULL) : NULL;
     base = f->base_opcode_name ? host->string(host, f->base_opcode_name, NULL) : NULL;

@@ -24,12 +24,17 @@ enum gk_state {
     GK_OPCODE = GK_STATE_COUNT   /* kind of an opcode marker */
 };
 
+/* 24 bytes: a run with a status flipping every sample writes about one
+ * marker per sample, so this is the plugin's largest table after samples. */
 struct gk_marker {
     uint64_t start_us, end_us;
     uint32_t name;               /* string index */
-    uint32_t frame;              /* opcode markers: the leaf frame id; else 0 */
-    uint8_t kind;                /* enum gk_state, or GK_OPCODE */
+    uint32_t what;               /* enum gk_state, or GK_OPCODE_BIT | the leaf frame id */
 };
+
+#define GK_OPCODE_BIT 0x80000000u
+#define GK_MARKER_KIND(m) ((m)->what & GK_OPCODE_BIT ? GK_OPCODE : (int)(m)->what)
+#define GK_MARKER_FRAME(m) ((m)->what & GK_OPCODE_BIT ? (m)->what & ~GK_OPCODE_BIT : 0u)
 
 struct gk_opstate {
     int32_t opcode, line, column;

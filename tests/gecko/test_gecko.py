@@ -298,8 +298,9 @@ class Live(unittest.TestCase):
 
 
 class Upstream(unittest.TestCase):
-    """Side by side with upstream 3.15's --gecko on the same workload: the
-    same keys, categories, marker names and payload fields."""
+    """Side by side with upstream 3.15's --gecko on the same workload and
+    the same interpreter: the same keys, categories, marker names and
+    payload fields."""
 
     def upstream(self, out_dir):
         python = os.path.join(SID_ROOT, "usr/bin/python3.15")
@@ -327,7 +328,7 @@ class Upstream(unittest.TestCase):
         try:
             up = self.upstream(tmp)
             ours_path = os.path.join(tmp, "ours.json")
-            python = dict(interpreters())["3.13-pyenv"]
+            python = dict(interpreters())["3.15-sid"]
             r = run([TACHYON, "run", "--gecko", "-a", "--opcodes", "-o", ours_path, "--python", python,
                      workload("states.py"), "1.5"])
             self.assertEqual(r.returncode, 0, r.stderr)

@@ -198,10 +198,13 @@ static int gk_finish(void *state, const tachyon_finish_info *info)
         host->log(host, TACHYON_LOG_ERROR, "could not write the Gecko profile (error %d)", rc);
         return rc;
     }
-    /* Upstream's closing lines, on standard output like its own. */
-    printf("Gecko profile written to %s\nOpen in Firefox Profiler: https://profiler.firefox.com/\n",
-           host->session->output_path ? host->session->output_path : "standard output");
-    fflush(stdout);
+    /* Upstream's closing lines, on standard output like its own, unless
+     * the profile itself went there (-o -). */
+    if (host->session->output_path) {
+        printf("Gecko profile written to %s\nOpen in Firefox Profiler: https://profiler.firefox.com/\n",
+               host->session->output_path);
+        fflush(stdout);
+    }
     return 0;
 }
 

@@ -188,6 +188,13 @@ class Robustness(unittest.TestCase):
         with self.assertRaisesRegex(AssertionError, "before it was loaded"):
             Loader(path).close()
 
+    def test_profile_on_standard_output(self):
+        # -o - sends the profile itself to stdout: nothing else may go there.
+        r = feed("gecko", fixture("mix.txt"), "-")
+        prof = json.loads(r.stdout)
+        self.assertEqual(check_profile(prof), [])
+        self.assertEqual(len(prof["threads"]), 2)
+
     def test_names_are_escaped(self):
         src = os.path.join(self.tmp, "names.txt")
         with open(src, "wb") as f:

@@ -200,9 +200,10 @@ static int gk_finish(void *state, const tachyon_finish_info *info)
     }
     /* Upstream's closing lines, on standard output like its own, unless
      * the profile itself went there (-o -). */
-    if (host->session->output_path) {
+    const char *path = host->session->output_path;
+    if (path && strcmp(path, TACHYON_OUTPUT_STDOUT) != 0) {
         printf("Gecko profile written to %s\nOpen in Firefox Profiler: https://profiler.firefox.com/\n",
-               host->session->output_path);
+               path);
         fflush(stdout);
     }
     return 0;

@@ -246,6 +246,9 @@ class Live(unittest.TestCase):
             handles = {t["tid"]: t["threadHandle"] for t in ld.threads}
             self.assertEqual(set(handles), {main_tid, sleeper_tid})
             self.assertEqual([t["isMainThread"] for t in prof["threads"] if t["tid"] == main_tid], [True])
+            # Every sample at its own time: the core merges none for gecko,
+            # even for a thread that sleeps in the same place all along.
+            self.assertEqual([t["samples"]["weight"] for t in prof["threads"]], [None, None])
             # The loader's per-function counts are exactly those the pstats
             # collector computes from the same samples.
             got = {}

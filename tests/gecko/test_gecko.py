@@ -6,8 +6,10 @@ import copy
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 from check_gecko import check_profile
@@ -299,6 +301,29 @@ class Live(unittest.TestCase):
             with self.subTest(python=name):
                 _, prof, (main_tid, _) = self.profile(python, seconds="0.5")
                 self.assertEqual([(t["tid"], t["isMainThread"]) for t in prof["threads"]], [(main_tid, True)])
+
+    def test_ctrl_c_still_writes(self):
+        _, python = interpreters()[0]
+        out = os.path.join(self.tmp, "int.json")
+        p = subprocess.Popen([TACHYON, "run", "--gecko", "-a", "-o", out, "--python", python, workload("states.py"),
+                              "60"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = p.stdout.readline()
+            self.assertTrue(line.startswith("threads "), line)
+            time.sleep(0.7)
+            p.send_signal(signal.SIGINT)
+            so, se = p.communicate(timeout=60)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        self.assertIn("Gecko profile written to " + out, so, se)
+        self.assertEqual(os.listdir(self.tmp), ["int.json"], "no temporary file is left behind")
+        prof = load_json(out)
+        self.assertEqual(check_profile(prof), [])
+        self.assertEqual(len(prof["threads"]), 2)
+        with Loader(out) as ld:
+            self.assertEqual(len(ld.threads), 2)
 
     def test_mode_is_refused(self):
         r = run([TACHYON, "run", "--gecko", "--mode", "cpu", workload("states.py")])

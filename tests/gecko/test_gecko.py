@@ -299,7 +299,7 @@ class Live(unittest.TestCase):
     def test_main_thread_only_without_all_threads(self):
         for name, python in interpreters():
             with self.subTest(python=name):
-                _, prof, (main_tid, _) = self.profile(python, seconds="0.5")
+                _, prof, (main_tid, _) = self.profile(python, seconds="0.3")
                 self.assertEqual([(t["tid"], t["isMainThread"]) for t in prof["threads"]], [(main_tid, True)])
 
     def test_ctrl_c_still_writes(self):

@@ -368,6 +368,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     /* The kernel's on-CPU state costs a /proc read per thread and sample:
      * only cpu mode and formats that record every status use it. */
     sc.opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
+    /* Such formats also keep every sample at its own time (a timeline),
+     * so identical consecutive samples are not merged into one. */
+    if (fmt->flags & TACHYON_FORMAT_NO_MODE)
+        sc.max_weight = 1;
     sc.realtime_stats = o->s.realtime_stats;
     sc.pid = pid;
     sc.is_child = is_child;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asyncio.h"
 #include "codecache.h"
 #include "layout.h"
 #include "pystring.h"
@@ -66,6 +67,7 @@ struct py_interp_status {
 
 /* A frame found by the walk, before its code object is decoded. */
 struct py_raw {
+    uint64_t addr;            /* the frame itself */
     uint64_t code;
     uint64_t instr;
     uint32_t id;              /* filled by the resolve pass */
@@ -156,6 +158,16 @@ struct py_target {
     uint8_t spec_bc[PY_MAX_SPEC_CODES];
     uint32_t op_name[256], op_base_name[256];
     int16_t op_base[256];     /* -1: not looked up yet; -2: unknown opcode */
+
+    /* asyncio reconstruction (async_target.c), created on first use. */
+    struct py_async *async;
+    uint64_t asyncio_debug;   /* the AsyncioDebug block, 0 until found */
+    uint32_t async_next_try;  /* sample number of the next search for it */
+    struct py_async_thread *athr;
+    size_t cap_athr;
+    uint32_t *a_ids;          /* shown frames of the running threads */
+    uint64_t *a_addrs;
+    size_t cap_a, cap_b;
 };
 
 /* code.c */
@@ -196,6 +208,15 @@ void py_opcode_ahead_done(struct py_target *t);
 int py_opcode_of(struct py_target *t, struct py_code *e, int64_t unit, int *opcode);
 /* Fill the opcode fields of a frame about to be interned. */
 int py_opcode_fill(struct py_target *t, int opcode, tachyon_frame *fr);
+
+/* async_target.c */
+/* Async mode, after the thread list is known: find the asyncio offsets
+ * when not yet known, and select the threads whose frames are needed (those
+ * running a task in running mode, none in all mode). */
+int py_async_prepare(struct py_target *t, const struct py_sample_opts *o);
+/* Async mode, once frames are resolved: emit one stack per leaf task. */
+int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx);
+void py_async_free(struct py_target *t);
 
 /* walk.c helpers used by target.c */
 void py_walk_free(struct py_target *t);

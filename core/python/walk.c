@@ -481,6 +481,7 @@ static int walk_thread(struct py_target *t, size_t i, int native)
             fp = fbuf;
             note_blob(t, frame, t->fr_hi);
         }
+        r.addr = frame;
         r.owner = fp[L->fr_owner];
         r.code = u64_at(fp, L->fr_executable) & ~L->fr_executable_tag_mask;
         r.instr = u64_at(fp, L->fr_instr);
@@ -632,6 +633,8 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         goto fail;
     }
     select_threads(t, o);
+    if (o->async_mode && (rc = py_async_prepare(t, o)) < 0)
+        goto fail;
     for (i = 0; i < t->n_thr; i++) {
         if (!t->thr[i].selected)
             continue;
@@ -657,6 +660,8 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
     }
     if (rc < 0)
         goto fail;
+    if (o->async_mode)
+        return py_async_deliver(t, o, cb, ctx);
     for (i = 0; i < t->n_thr; i++) {
         const struct py_thr *th = &t->thr[i];
         struct py_thread_sample s;

@@ -1,0 +1,86 @@
+/* State shared by asyncio.c (reading tasks) and asyncio_stacks.c (the task
+ * graph turned into stacks). */
+#ifndef CORE_PYTHON_ASYNCIO_PRIV_H
+#define CORE_PYTHON_ASYNCIO_PRIV_H
+
+#include "asyncio.h"
+#include "pystring.h"
+
+#define PY_ASYNC_MAX_DEPTH 2048     /* deeper task stacks are cut at the root end */
+#define PY_ASYNC_TYPE_CACHE 16
+#define PY_ASYNC_MARKERS 512        /* direct-mapped cache of <task> frames */
+#define PY_ASYNC_NO_THREAD (-1)
+
+/* One task read in this sample. */
+struct py_async_task {
+    uint64_t addr;
+    uint64_t parent;          /* the awaiter followed (lowest address), 0 for none */
+    uint32_t name;            /* interned name, 0 for an unnamed task */
+    uint32_t n_parents;       /* awaiters, as upstream counts them */
+    uint32_t frames_at, n_frames;
+    uint32_t links_at;        /* its awaiters are links[links_at, + n_parents) */
+    int32_t thread;           /* index of its thread, or PY_ASYNC_NO_THREAD */
+    uint32_t seen;            /* walk generation of the stack being built */
+    uint8_t awaiter;          /* it awaits another task of the graph: not a leaf */
+};
+
+struct py_async_hslot {
+    uint64_t addr;
+    uint32_t index;
+    uint32_t gen;
+};
+
+/* What a type object turned out to be, cached by address. */
+enum { TYPE_OTHER = 0, TYPE_LONG = 1, TYPE_STR = 2, TYPE_CORO = 3 };
+
+struct py_async {
+    struct mem_reader *r;
+    struct interner *in;
+    const struct py_layout *pl;       /* str layout */
+    struct py_async_layout L;
+    struct py_async_counters cnt;
+
+    struct py_async_task *tasks;
+    size_t n_tasks, cap_tasks;
+    struct py_async_hslot *hash;
+    size_t hash_cap;                  /* power of two */
+    uint32_t hash_gen;
+    uint32_t *frames;                 /* coroutine and thread frames, by task */
+    size_t n_frames, cap_frames;
+    uint64_t *links;                  /* awaiter addresses, by task */
+    size_t n_links, cap_links;
+
+    py_async_frame_fn frame_id;
+    void *frame_ctx;
+
+    uint64_t type_addr[PY_ASYNC_TYPE_CACHE];
+    uint8_t type_kind[PY_ASYNC_TYPE_CACHE];
+    size_t n_types;
+    struct { uint32_t name, n_parents, id; } markers[PY_ASYNC_MARKERS];
+    uint32_t walk_gen;
+
+    uint64_t *running;                /* loop and task words read per thread */
+    size_t cap_running;
+    struct mem_span *spans;
+    size_t cap_spans;
+    uint8_t block[PY_ASYNC_BLOCK_MAX];
+    uint8_t gen[1024];
+    uint8_t name_buf[512];
+    uint8_t *table;                   /* an awaiter set's slots */
+    size_t cap_table;
+    uint64_t chain[PY_ASYNC_MAX_CORO_DEPTH];
+    uint32_t stack[PY_ASYNC_MAX_DEPTH];
+    char label[PY_ASYNC_NAME_MAX * 4 + 64];
+    struct py_buf sbuf;
+};
+
+/* asyncio.c */
+/* Index of the task at addr read in this sample, or -1. */
+long py_async_find(const struct py_async *a, uint64_t addr);
+
+/* asyncio_stacks.c */
+/* Mark the tasks that await another task of the graph, then build and emit
+ * one stack per remaining (leaf) task. */
+int py_async_emit(struct py_async *a, struct py_async_thread *th, py_async_stack_fn emit, void *ctx);
+
+#endif

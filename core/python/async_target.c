@@ -93,7 +93,13 @@ static int frame_of(void *ctx, uint64_t code, uint64_t instr, uint32_t *id, int 
     r.code = code;
     r.instr = instr;
     r.owner = (uint8_t)t->L.fr_owner_generator;
-    if (code == 0 || (code & 7))
+    /* A frame being cleared has no executable any more: not shown. */
+    if (code == 0) {
+        *id = 0;
+        *skip = 1;
+        return 0;
+    }
+    if (code & 7)
         return diag_set(ERR_CORRUPT, "coroutine frame with code pointer 0x%llx", (unsigned long long)code);
     return py_code_frame_id(t, &r, 0, id, skip);
 }

@@ -308,11 +308,11 @@ static int read_coro_chain(struct py_async *a, uint64_t coro)
         depth++;
         if (state != L->state_yield_from && state != L->state_yield_from_locked)
             break;
-        /* Suspended in await: the awaited object is the top of its stack. */
+        /* Suspended in await: the awaited object is on its value stack. */
         sp = u64_at(fp, L->fr_stackpointer);
-        if (sp < 8 || (sp & 7))
+        if (sp < 8u * L->await_slot || (sp & 7))
             break;
-        if ((rc = mem_read(a->r, sp - 8, &awaited, 8)) < 0)
+        if ((rc = mem_read(a->r, sp - 8u * L->await_slot, &awaited, 8)) < 0)
             return rc;
         awaited &= ~L->tag_mask;
         if (awaited == 0)
@@ -429,12 +429,24 @@ static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const st
     if ((rc = read_name(a, name, &t->name)) < 0)
         return rc;
     if (running) {
-        uint64_t target = coro + L->gi_iframe;
+        uint64_t target = coro + L->gi_iframe, now = 0;
         for (i = 0; i < running->n_frames; i++) {
             if ((rc = push_frame(a, running->frames[i])) < 0)
                 return rc;
             if (running->frame_addrs[i] == target)
                 break;
+        }
+        /* Without its coroutine on the stack the loop is between steps of
+         * the task, and upstream shows every frame; but the frames may
+         * also belong to the next task, read after the loop switched: that
+         * sample is torn, not shown. */
+        if (i == running->n_frames) {
+            if ((rc = mem_read(a->r, running->tstate + L->ts_running_task, &now, 8)) < 0)
+                return rc;
+            if (now != addr) {
+                a->cnt.torn++;
+                return diag_set(ERR_CORRUPT, "the running task changed during the sample");
+            }
         }
     } else if (coro && (rc = read_coro_chain(a, coro)) < 0) {
         return rc;

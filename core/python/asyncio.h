@@ -58,6 +58,7 @@ struct py_async_layout {
     int8_t state_yield_from;       /* suspended in await / yield from */
     int8_t state_yield_from_locked;/* 3.15: the same while another thread sends */
     uint8_t owner_generator;       /* frame owner value of generator frames */
+    uint8_t await_slot;            /* the awaited object is stackpointer[-await_slot] */
     uint64_t tag_mask;             /* low bits of a _PyStackRef to clear */
 };
 
@@ -109,6 +110,7 @@ struct py_async_counters {
     uint64_t freed;              /* tasks found unlinked or no longer a task */
     uint64_t too_many;           /* samples over a bound */
     uint64_t no_task;            /* threads with a running loop but no running task */
+    uint64_t torn;               /* the running task changed while its thread was read */
 };
 
 struct py_async;

@@ -7,7 +7,10 @@
  * The _asyncio module's block (_Py_AsyncioModuleDebugOffsets, 13 words) is
  * the same in both. Facts the blocks do not publish (frame states, the
  * generator owner value, stack-reference tag bits) come from the same
- * headers (pycore_frame.h, pycore_interpframe_structs.h, pycore_stackref.h). */
+ * headers (pycore_frame.h, pycore_interpframe_structs.h, pycore_stackref.h),
+ * and where a suspended coroutine keeps the object it awaits: the top of
+ * its value stack in 3.14, the slot below the top in 3.15 (measured on the
+ * Debian builds: 3.15 leaves the value sent in on top). */
 #include <string.h>
 
 #include "../common/err.h"
@@ -29,13 +32,14 @@ struct dbg_words {
     uint16_t gen_size, gi_iframe, gi_frame_state;
     uint16_t llist_next, llist_prev;
     int8_t cleared, yield_from, yield_from_locked;
+    uint8_t await_slot;
 };
 
 static const struct dbg_words tables[] = {
     { V314, 95, 2, 31, 33, 34, 36, 37, 51, 52, 53, 55, 62, 63, 64, 65, 71, 72, 73, 83, 85, 86, 87, 88,
-      4, -1, -1 },
+      4, -1, -1, 1 },
     { V315, 111, 2, 39, 41, 42, 44, 45, 59, 60, 61, 63, 74, 75, 76, 77, 83, 84, 85, 99, 101, 102, 103, 104,
-      5, 2, 3 },
+      5, 2, 3, 2 },
 };
 
 /* _Py_AsyncioModuleDebugOffsets, word by word. */
@@ -136,6 +140,7 @@ int py_async_layout_from_debug(uint32_t hexversion, const void *dbg, size_t dlen
     out->state_yield_from = w->yield_from;
     out->state_yield_from_locked = w->yield_from_locked;
     out->owner_generator = 1;
+    out->await_slot = w->await_slot;
     /* Stack references carry tag bits in their low bits; objects are at
      * least 8-byte aligned, so clearing three bits is exact. */
     out->tag_mask = 7;

@@ -195,8 +195,10 @@ uint64_t aimg_coro(uint64_t code, int line, int8_t state, uint64_t awaited)
     aimg_put64(f + FR_EXEC, code | 1);
     aimg_put64(f + FR_INSTR, code + 2 * (uint64_t)line);
     aimg_at(f)[FR_OWNER] = 1;
-    aimg_put64(stack, 0x1234);
-    aimg_put64(stack + 8, awaited ? awaited | 1 : 0);
+    /* 3.14 keeps the awaited object on top of the stack, 3.15 below the
+     * top; the other slot holds a decoy. */
+    aimg_put64(stack + (minor_version == 14 ? 0 : 8), 0x1230);
+    aimg_put64(stack + (minor_version == 14 ? 8 : 0), awaited ? awaited | 1 : 0);
     aimg_put64(f + FR_SP, stack + 16);
     return g;
 }

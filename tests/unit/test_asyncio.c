@@ -154,6 +154,7 @@ static void test_layout(void)
         CHECK_INT(AL.set_mask, 32);
         CHECK_INT(AL.state_yield_from, aimg_states()->yield_from);
         CHECK_INT(AL.state_cleared, aimg_states()->cleared);
+        CHECK_INT(AL.await_slot, minor == 14 ? 1 : 2);
         dblk = aimg_debug_block(&dl);
         ablk = aimg_asyncio_block(&al);
         memcpy(d, dblk, dl);
@@ -380,6 +381,16 @@ static void test_awaiter_cycle(void)
     CHECK(py_async_counters(as)->cycles >= 1);
     CHECK_INT(sample(1, &t, 1, NULL, 0), 0);
     CHECK_STR(out, "T|fl:3;<L>;fa:1;<A>;fb:2;<B>\n");
+
+    /* The loop switched to task A after the running task was read and
+     * before the frames were: without L's coroutine frame in them the
+     * frames cannot be trusted to be L's. */
+    CHECK_INT(py_async_running(as, &t, 1), 0);
+    mem_synth_poke(rd, th + ATS_TASK, &a, 8);
+    n_stacks = 0;
+    CHECK_INT(py_async_sample(as, 0, &t, 1, NULL, 0, frame_cb, NULL, stack_cb, NULL), ERR_CORRUPT);
+    CHECK_INT(n_stacks, 0);
+    CHECK_INT(py_async_counters(as)->torn, 1);
     teardown();
 }
 
@@ -400,7 +411,7 @@ static void test_coro_cycle(void)
         /* Point the stack top (frame offset 64) at the coroutine itself. */
         uint64_t sp;
         memcpy(&sp, aimg_at(aimg_coro_frame(c) + 64), 8);
-        aimg_put64(sp - 8, c);
+        aimg_put64(sp - 16, c);
     }
     open_image();
     memset(&t, 0, sizeof t);

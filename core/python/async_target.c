@@ -4,8 +4,9 @@
  *
  * 3.15 builds _asyncio into the interpreter; 3.14 loads it as an extension
  * module when the program first imports asyncio, so the section may appear
- * only after profiling started. Until it does, samples fail (counted, as
- * upstream's do) and the search is repeated every ASYNC_RETRY samples. */
+ * only after profiling started. Until it does, samples are empty (a program
+ * without asyncio has no task; upstream counts them as errors instead) and
+ * the search is repeated every ASYNC_RETRY samples. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,8 +64,15 @@ int py_async_prepare(struct py_target *t, const struct py_sample_opts *o)
     size_t i;
     int rc;
 
-    if (!t->async && (rc = open_async(t)) < 0)
-        return rc;
+    if (!t->async && (rc = open_async(t)) < 0) {
+        /* Until the program imports asyncio it has no task: such a sample
+         * is empty, not failed. */
+        if (rc != ERR_NOTREADY)
+            return rc;
+        for (i = 0; i < t->n_thr; i++)
+            t->thr[i].selected = 0;
+        return 0;
+    }
     if ((rc = py_async_grow((void **)&t->athr, &t->cap_athr, t->n_thr, sizeof *t->athr)) < 0)
         return rc;
     for (i = 0; i < t->n_thr; i++) {
@@ -129,9 +137,12 @@ static int emit_stack(void *vctx, const struct py_async_stack *s)
 int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
 {
     struct deliver_ctx d = { cb, ctx };
+    uint64_t torn = t->async ? py_async_counters(t->async)->torn : 0;
     size_t i, j, n = 0;
     int rc;
 
+    if (!t->async)
+        return 0;
     if ((rc = py_async_grow((void **)&t->a_ids, &t->cap_a, t->n_raw + 1, sizeof *t->a_ids)) < 0 ||
         (rc = py_async_grow((void **)&t->a_addrs, &t->cap_b, t->n_raw + 1, sizeof *t->a_addrs)) < 0)
         return rc;
@@ -142,6 +153,7 @@ int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thr
         a->frames = t->a_ids + n;
         a->frame_addrs = t->a_addrs + n;
         a->n_frames = 0;
+        a->coroutine_frames = 0;
         if (!th->selected)
             continue;
         for (j = th->raw_start; j < th->raw_start + th->raw_count; j++) {
@@ -150,10 +162,13 @@ int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thr
             t->a_ids[n] = t->raw[j].id;
             t->a_addrs[n++] = t->raw[j].addr;
             a->n_frames++;
+            if (t->raw[j].owner == t->L.fr_owner_generator)
+                a->coroutine_frames++;
         }
     }
-    return py_async_sample(t->async, o->async_mode == PY_ASYNC_ALL, t->athr, t->n_thr, t->interps,
-                           t->n_interps, frame_of, t, emit_stack, &d);
+    rc = py_async_sample(t->async, o->async_mode == PY_ASYNC_ALL, t->athr, t->n_thr, t->interps,
+                         t->n_interps, frame_of, t, emit_stack, &d);
+    return rc < 0 && py_async_counters(t->async)->torn != torn ? PY_ASYNC_RETRY : rc;
 }
 
 void py_async_free(struct py_target *t)

@@ -437,13 +437,14 @@ static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const st
                 break;
         }
         /* Without its coroutine on the stack the loop is between steps of
-         * the task, and upstream shows every frame; but the frames may
-         * also belong to the next task, read after the loop switched: that
-         * sample is torn, not shown. */
+         * the task, and upstream shows every frame. But coroutine frames
+         * of another task there, or another running task now, mean the
+         * loop switched tasks between the reads: that sample is torn. */
         if (i == running->n_frames) {
-            if ((rc = mem_read(a->r, running->tstate + L->ts_running_task, &now, 8)) < 0)
+            if (!running->coroutine_frames &&
+                (rc = mem_read(a->r, running->tstate + L->ts_running_task, &now, 8)) < 0)
                 return rc;
-            if (now != addr) {
+            if (running->coroutine_frames || now != addr) {
                 a->cnt.torn++;
                 return diag_set(ERR_CORRUPT, "the running task changed during the sample");
             }

@@ -87,6 +87,7 @@ struct py_async_thread {
     const uint32_t *frames;
     const uint64_t *frame_addrs;
     size_t n_frames;
+    size_t coroutine_frames;     /* how many of them are generator frames */
 };
 
 /* A stack produced for one leaf task; valid during the callback. */

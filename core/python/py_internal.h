@@ -217,7 +217,9 @@ int py_opcode_fill(struct py_target *t, int opcode, tachyon_frame *fr);
  * when not yet known, and select the threads whose frames are needed (those
  * running a task in running mode, none in all mode). */
 int py_async_prepare(struct py_target *t, const struct py_sample_opts *o);
-/* Async mode, once frames are resolved: emit one stack per leaf task. */
+/* Async mode, once frames are resolved: emit one stack per leaf task.
+ * PY_ASYNC_RETRY when a loop switched tasks mid-sample (nothing emitted). */
+#define PY_ASYNC_RETRY 1
 int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx);
 void py_async_free(struct py_target *t);
 

@@ -623,7 +623,7 @@ static int assemble(struct py_target *t, const struct py_thr *th, const struct p
     return 0;
 }
 
-int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
+static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
 {
     size_t i;
     int rc, any = 0;
@@ -706,6 +706,18 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
 fail:
     /* Whatever was read ahead may be what broke the sample. */
     forget(t);
+    return rc;
+}
+
+int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
+{
+    int rc = sample_once(t, o, cb, ctx);
+    /* An event loop switched tasks between reading its running task and
+     * its frames: one more try, then the sample fails. */
+    if (rc == PY_ASYNC_RETRY)
+        rc = sample_once(t, o, cb, ctx);
+    if (rc == PY_ASYNC_RETRY)
+        rc = diag_set(ERR_CORRUPT, "an event loop switched tasks while its thread was read");
     return rc;
 }
 

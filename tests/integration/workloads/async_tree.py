@@ -12,7 +12,9 @@ only ever waits. A second thread runs its own event loop with one task,
 On a loaded machine a chunk lasts longer than asked whenever the thread is
 preempted inside it, so the program also measures the wall time each task
 spends in its chunks and prints the shares it measured at exit
-("SHARES {json}"): that is what a wall-clock profiler must find."""
+("SHARES {json}"): that is what a wall-clock profiler must find. It also
+prints the longest overrun of a chunk ("STALL seconds"): a long one means
+the whole machine stalled, the profiler too."""
 import asyncio
 import collections
 import json
@@ -28,6 +30,7 @@ def busy(ms):
 
 
 SPENT = collections.Counter()
+STALL = [0.0]   # the longest a chunk overran its length, in seconds
 
 
 async def spin(ms, until):
@@ -35,7 +38,9 @@ async def spin(ms, until):
     while time.perf_counter() < until:
         start = time.perf_counter()
         busy(ms)
-        SPENT[name] += time.perf_counter() - start
+        took = time.perf_counter() - start
+        SPENT[name] += took
+        STALL[0] = max(STALL[0], took - ms / 1000.0)
         await asyncio.sleep(0)
 
 
@@ -86,3 +91,4 @@ if __name__ == "__main__":
     asyncio.run(main(seconds))
     side.join()
     print("SHARES " + json.dumps(SPENT), flush=True)
+    print(f"STALL {STALL[0]:.6f}", flush=True)

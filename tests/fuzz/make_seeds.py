@@ -118,7 +118,23 @@ title = A "quoted" title
     put("config", "empty", b"")
 
 
+def asyncio():
+    def patch(off, data):
+        return struct.pack("<HB", off, len(data)) + data
+    for flags, name in ((0, "314-running"), (1, "315-running"), (2, "314-all"), (3, "315-all")):
+        put("asyncio", f"valid-{name}", bytes([flags]))
+        # All-ones and zero words over the objects after the types.
+        put("asyncio", f"ones-{name}", bytes([flags]) + patch(0xB00, b"\xff" * 200) + patch(0x1400, b"\xff" * 120))
+        put("asyncio", f"zeros-{name}", bytes([flags]) + patch(0xC00, bytes(255)) + patch(0x1100, bytes(255)))
+        # Pointers redirected into the middle of other objects.
+        put("asyncio", f"shifted-{name}", bytes([flags]) + patch(0xD08, b"\x08\x0d\x00\x20" + bytes(4)) +
+            patch(0x1208, b"\x48\x12\x00\x20" + bytes(4)))
+        # Debug blocks: offsets of the task object and of the generator.
+        put("asyncio", f"debug-{name}", bytes([flags | 4]) + patch(8 * 1 + 1, b"\xf0\x0f") +
+            patch(8 * 85, b"\x00\x10") + patch(8 * 101, b"\x00\x03"))
+
+
 if __name__ == "__main__":
-    for fn in (decoder, linetable, elf, config):
+    for fn in (decoder, linetable, elf, config, asyncio):
         fn()
     sys.exit(0)

@@ -75,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct py_async *a = NULL;
     struct mem_reader *r;
     uint64_t th, ip, addr;
+    const void *blk;
     uint32_t ids[2];
     size_t dl, al, used, i;
     int flags, all;
@@ -85,8 +86,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     all = (flags & 2) != 0;
     aimg_reset(flags & 1 ? 15 : 14);
     build(&th, &ip);
-    memcpy(dbg, aimg_debug_block(&dl), dl);
-    memcpy(adbg, aimg_asyncio_block(&al), al);
+    blk = aimg_debug_block(&dl);
+    memcpy(dbg, blk, dl);
+    blk = aimg_asyncio_block(&al);
+    memcpy(adbg, blk, al);
     used = (size_t)(aimg_alloc(0) - AIMG_BASE);
     for (i = 1; i + 3 <= size;) {
         size_t off = (size_t)(data[i] | data[i + 1] << 8), len = data[i + 2], room;

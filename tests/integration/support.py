@@ -243,3 +243,14 @@ class TempDir:
 
     def __exit__(self, *exc):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # For the C tests (tests/harness/pythons.c): one "name<TAB>path" line per
+    # expected interpreter; exit status 1 and the reason when one is missing.
+    try:
+        for n, p in interpreters():
+            print(f"{n}\t{p}")
+    except AssertionError as e:
+        print(e, file=sys.stderr)
+        sys.exit(1)

@@ -114,6 +114,8 @@ root={_shq(SID_ROOT)}
 for b in {binds}; do
     mkdir -p "$root$b" && mount --rbind "$b" "$root$b" || exit 126
 done
+# /proc as in a container (upstream's profiler needs it inside the root).
+mount -t proc proc "$root/proc" || exit 126
 exec chroot "$root" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec /usr/bin/{exe} "$@"' sh "$PWD" "$@"
 """
     tmp = path + f".tmp{os.getpid()}"

@@ -80,6 +80,7 @@ class Profiles(unittest.TestCase):
                 funcs = {frame_func(f) for s, _ in stacks for f in s[1:]}
                 self.assertIn("ñandú_función", funcs)
                 self.assertIn("Größe.计算", funcs)
+                self.assertIn("\U0001f40d_astral", funcs)
 
     def test_pstats_table(self):
         name, python = interpreters()[-1]

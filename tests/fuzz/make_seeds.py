@@ -134,7 +134,28 @@ def asyncio():
             patch(8 * 85, b"\x00\x10") + patch(8 * 101, b"\x00\x03"))
 
 
+def real_block(name):
+    """A real debug-offsets block, from the arrays of
+    tests/unit/test_py_layout_debug.c (copied from 3.14.10 and 3.15.2)."""
+    import re
+    src = open(os.path.join(HERE, "..", "unit", "test_py_layout_debug.c"), encoding="utf-8").read()
+    body = src.split("static const uint64_t %s[] = {" % name, 1)[1].split("};", 1)[0]
+    words = [int(w) for w in re.findall(r"\b\d+\b", re.sub(r"/\*.*?\*/", "", body))]
+    return b"xdebugpy" + struct.pack("<%dQ" % (len(words) - 1), *words[1:])
+
+
+def debug_offsets():
+    b14, b15 = real_block("block_14"), real_block("block_15")
+    put("debug_offsets", "314", b"\x01" + b14)
+    put("debug_offsets", "315", b"\x02" + b15)
+    put("debug_offsets", "315-free-threaded", b"\x02" + b15[:16] + struct.pack("<Q", 1) + b15[24:])
+    put("debug_offsets", "315-truncated", b"\x02" + b15[:400])
+    put("debug_offsets", "314-as-315", b"\x02" + b14)
+    put("debug_offsets", "316", b"\x03" + b15)
+    put("debug_offsets", "315-huge-offsets", b"\x02" + b15[:24] + b"\xff" * (len(b15) - 24))
+
+
 if __name__ == "__main__":
-    for fn in (decoder, linetable, elf, config, asyncio):
+    for fn in (decoder, linetable, elf, config, debug_offsets, asyncio):
         fn()
     sys.exit(0)

@@ -226,7 +226,13 @@ class Modes(unittest.TestCase):
                     self.assertEqual(s[-1], "<GC>", s)
                     self.assertEqual(s.count("<GC>"), 1, s)
                 under = sum(n for s, n in gc if "make_cycles" in map(frame_func, s))
-                self.assertGreater(under, 0.2 * gc_samples, (under, gc_samples))
+                heap = sum(n for s, n in gc if "build_heap" in map(frame_func, s))
+                # Every collection runs under one of the two allocating phases.
+                # A debug build (-dbg) spends most of the run building the heap,
+                # so the cycle phase gets a smaller part of <GC> there.
+                self.assertGreater(under + heap, 0.95 * gc_samples, (under, heap, gc_samples))
+                least = 0.03 if name.endswith("-dbg") else 0.15
+                self.assertGreater(under, least * gc_samples, (under, gc_samples))
                 nogc = self.collapsed(python, script, "1.0", extra=["--no-gc"])
                 self.assertGreater(sum(n for _, n in nogc), 0)
                 self.assertFalse([s for s, _ in nogc if "<GC>" in s])
@@ -279,7 +285,10 @@ class Modes(unittest.TestCase):
                         ops[(f[5], f[7])] = ops.get((f[5], f[7]), 0) + w
                 on_line = sum(ops.values())
                 self.assertGreater(on_line, 500, ops)
-                self.assertGreater(ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0), 0.03 * on_line, ops)
+                # Debug builds check every object access, which makes the
+                # specialized attribute load a smaller part of the line.
+                attr = 0.01 if name.endswith("-dbg") else 0.03
+                self.assertGreater(ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0), attr * on_line, ops)
                 binop = sum(n for (op, base), n in ops.items()
                             if op in ("BINARY_OP_ADD_INT", "BINARY_OP_MULTIPLY_INT") and base == "BINARY_OP")
                 self.assertGreater(binop, 0.05 * on_line, ops)

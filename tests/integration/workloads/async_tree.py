@@ -4,7 +4,7 @@ Every task below does one busy chunk per event-loop round and yields with
 sleep(0), so while all are alive the loop runs them round-robin and their
 shares of the main thread's busy time follow their chunk lengths:
 worker-a 3 ms, worker-b 1 ms, the two gathered tasks 1 ms each, inner
-(awaited by the task "awaiter") 1 ms: 3/7 and 1/7 each. "doomed" spins 1 ms
+(awaited by the task "awaiter", inside asyncio.timeout) 1 ms: 3/7 and 1/7 each. "doomed" spins 1 ms
 per round too until main cancels it a third of the way in. "idle-sleeper"
 only ever waits. A second thread runs its own event loop with one task,
 "side-worker", that mostly sleeps.
@@ -49,7 +49,8 @@ async def gathered(until):
 
 
 async def awaiter(until):
-    await asyncio.create_task(spin(1, until), name="inner")
+    async with asyncio.timeout(3600):
+        await asyncio.create_task(spin(1, until), name="inner")
 
 
 async def doomed(until):

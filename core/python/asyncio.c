@@ -60,6 +60,7 @@ void py_async_destroy(struct py_async *a)
     free(a->running);
     free(a->spans);
     free(a->table);
+    py_async_batch_free(a);
     py_buf_free(&a->sbuf);
     free(a);
 }
@@ -133,13 +134,13 @@ static void new_sample(struct py_async *a)
 
 /* --- objects ------------------------------------------------------------- */
 
-static int bad_ptr(uint64_t p)
+int py_async_bad_ptr(uint64_t p)
 {
     return p == 0 || (p & 7) != 0 || p >= (1ull << 56);
 }
 
 /* What the type at addr is, by its flags or name, cached by address. */
-static int type_kind(struct py_async *a, uint64_t type, int *kind)
+int py_async_type_kind(struct py_async *a, uint64_t type, int *kind)
 {
     uint64_t flags = 0, name_ptr = 0;
     char name[12];
@@ -151,7 +152,7 @@ static int type_kind(struct py_async *a, uint64_t type, int *kind)
             *kind = a->type_kind[i];
             return 0;
         }
-    if (bad_ptr(type))
+    if (py_async_bad_ptr(type))
         return diag_set(ERR_CORRUPT, "bad type pointer 0x%llx", (unsigned long long)type);
     if ((rc = mem_read(a->r, type + a->L.tp_flags, &flags, sizeof flags)) < 0 ||
         (rc = mem_read(a->r, type + a->L.tp_name, &name_ptr, sizeof name_ptr)) < 0)
@@ -176,51 +177,43 @@ static int type_kind(struct py_async *a, uint64_t type, int *kind)
 }
 
 /* The name of a task: a str (cut at PY_ASYNC_NAME_MAX characters), or the
- * counter of an unnamed task, shown "Task-N" as asyncio names it. */
-static int read_name(struct py_async *a, uint64_t obj, uint32_t *id)
+ * counter of an unnamed task, shown "Task-N" as asyncio names it. buf holds
+ * len bytes read at obj. */
+int py_async_name_from(struct py_async *a, uint64_t obj, const uint8_t *buf, size_t len, uint32_t *id)
 {
     const struct py_layout *pl = a->pl;
-    size_t want = pl->uni_compact_size + 64, nchars;
+    size_t nchars;
     uint64_t type, data;
     unsigned ukind;
     int kind, ascii, rc;
 
     *id = 0;
-    if (obj == 0)
-        return 0;
-    if (bad_ptr(obj))
-        return diag_set(ERR_CORRUPT, "bad task name pointer 0x%llx", (unsigned long long)obj);
-    /* One read usually covers the header and the text of a short name; an
-     * object near the end of a mapping is read again with its header only. */
-    if (mem_read(a->r, obj, a->name_buf, want) < 0) {
-        want = pl->uni_ascii_size > a->L.long_size ? pl->uni_ascii_size : a->L.long_size;
-        if ((rc = mem_read(a->r, obj, a->name_buf, want)) < 0)
-            return rc;
-    }
-    type = u64_at(a->name_buf, a->L.ob_type);
-    if ((rc = type_kind(a, type, &kind)) < 0)
+    if (len < pl->uni_ascii_size || len < a->L.long_size)
+        return diag_set(ERR_CORRUPT, "task name read short");
+    type = u64_at(buf, a->L.ob_type);
+    if ((rc = py_async_type_kind(a, type, &kind)) < 0)
         return rc;
     if (kind == TYPE_LONG) {
-        uint64_t tag = u64_at(a->name_buf, a->L.long_lv_tag), v = 0, ndigits = tag >> 3;
+        uint64_t tag = u64_at(buf, a->L.long_lv_tag), v = 0, ndigits = tag >> 3;
         uint32_t d[2] = { 0, 0 };
         char text[32];
-        int len;
-        if (ndigits > 2 || (tag & 3) == 2 || a->L.long_digit + 8 > want)
+        int n;
+        if (ndigits > 2 || (tag & 3) == 2 || a->L.long_digit + 8 > len)
             return diag_set(ERR_CORRUPT, "task counter with lv_tag 0x%llx", (unsigned long long)tag);
-        memcpy(d, a->name_buf + a->L.long_digit, ndigits * 4);
+        memcpy(d, buf + a->L.long_digit, ndigits * 4);
         v = (uint64_t)d[0] | ((uint64_t)d[1] << 30);
-        len = snprintf(text, sizeof text, "Task-%llu", (unsigned long long)v);
-        return intern_string(a->in, text, (size_t)len, id);
+        n = snprintf(text, sizeof text, "Task-%llu", (unsigned long long)v);
+        return intern_string(a->in, text, (size_t)n, id);
     }
     if (kind != TYPE_STR)
         return diag_set(ERR_CORRUPT, "task name is neither a str nor an int");
-    rc = py_str_header(pl, a->name_buf, obj, &ukind, &ascii, &nchars, &data);
+    rc = py_str_header(pl, buf, obj, &ukind, &ascii, &nchars, &data);
     if (rc < 0)
         return rc;
     if (nchars > PY_ASYNC_NAME_MAX)
         nchars = PY_ASYNC_NAME_MAX;
-    if (data >= obj && data - obj + nchars * ukind <= want) {
-        rc = py_ucs_to_utf8(a->name_buf + (data - obj), nchars, ukind, ascii, &a->sbuf);
+    if (data >= obj && data - obj + nchars * ukind <= len) {
+        rc = py_ucs_to_utf8(buf + (data - obj), nchars, ukind, ascii, &a->sbuf);
     } else {
         uint8_t text[PY_ASYNC_NAME_MAX * 4];
         rc = mem_read(a->r, data, text, nchars * ukind);
@@ -232,7 +225,33 @@ static int read_name(struct py_async *a, uint64_t obj, uint32_t *id)
     return intern_string(a->in, a->sbuf.data ? a->sbuf.data : "", a->sbuf.len, id);
 }
 
-static int push_frame(struct py_async *a, uint32_t id)
+size_t py_async_name_want(const struct py_async *a)
+{
+    return a->pl->uni_compact_size + 64;
+}
+
+int py_async_read_name(struct py_async *a, uint64_t obj, uint32_t *id)
+{
+    const struct py_layout *pl = a->pl;
+    size_t want = py_async_name_want(a);
+    int rc;
+
+    *id = 0;
+    if (obj == 0)
+        return 0;
+    if (py_async_bad_ptr(obj))
+        return diag_set(ERR_CORRUPT, "bad task name pointer 0x%llx", (unsigned long long)obj);
+    /* One read usually covers the header and the text of a short name; an
+     * object near the end of a mapping is read again with its header only. */
+    if (mem_read(a->r, obj, a->name_buf, want) < 0) {
+        want = pl->uni_ascii_size > a->L.long_size ? pl->uni_ascii_size : a->L.long_size;
+        if ((rc = mem_read(a->r, obj, a->name_buf, want)) < 0)
+            return rc;
+    }
+    return py_async_name_from(a, obj, a->name_buf, want, id);
+}
+
+int py_async_push_frame(struct py_async *a, uint32_t id)
 {
     int rc;
     if (a->n_frames >= PY_ASYNC_MAX_FRAMES) {
@@ -271,7 +290,7 @@ static int read_coro_chain(struct py_async *a, uint64_t coro)
         uint32_t id;
         int skip;
 
-        if (bad_ptr(coro))
+        if (py_async_bad_ptr(coro))
             return diag_set(ERR_CORRUPT, "bad coroutine pointer 0x%llx", (unsigned long long)coro);
         if (in_chain(a, depth, coro)) {
             a->cnt.cycles++;
@@ -284,7 +303,7 @@ static int read_coro_chain(struct py_async *a, uint64_t coro)
         if (depth == 0) {
             /* A task may wrap any awaitable; only native coroutines and
              * generators have a frame to show. */
-            if ((rc = type_kind(a, type, &kind)) < 0)
+            if ((rc = py_async_type_kind(a, type, &kind)) < 0)
                 return rc;
             if (kind != TYPE_CORO)
                 break;
@@ -303,7 +322,7 @@ static int read_coro_chain(struct py_async *a, uint64_t coro)
             return rc;
         if (skip)
             break;
-        if ((rc = push_frame(a, id)) < 0)
+        if ((rc = py_async_push_frame(a, id)) < 0)
             return rc;
         depth++;
         if (state != L->state_yield_from && state != L->state_yield_from_locked)
@@ -351,7 +370,7 @@ static int read_awaiters(struct py_async *a, uint64_t ab, int is_set)
 
     if (ab == 0)
         return 0;
-    if (bad_ptr(ab))
+    if (py_async_bad_ptr(ab))
         return diag_set(ERR_CORRUPT, "bad awaiter pointer 0x%llx", (unsigned long long)ab);
     if (!is_set)
         return push_link(a, ab);
@@ -360,7 +379,7 @@ static int read_awaiters(struct py_async *a, uint64_t ab, int is_set)
     used = u64_at(set, L->set_used);
     mask = u64_at(set, L->set_mask);
     table = u64_at(set, L->set_table);
-    if (mask >= PY_ASYNC_MAX_SET_SLOTS || ((mask + 1) & mask) != 0 || used > mask + 1 || bad_ptr(table))
+    if (mask >= PY_ASYNC_MAX_SET_SLOTS || ((mask + 1) & mask) != 0 || used > mask + 1 || py_async_bad_ptr(table))
         return diag_set(ERR_CORRUPT, "awaiter set 0x%llx with mask %llu and %llu entries",
                         (unsigned long long)ab, (unsigned long long)mask, (unsigned long long)used);
     rc = py_async_grow((void **)&a->table, &a->cap_table, (size_t)(mask + 1) * 16, 1);
@@ -378,45 +397,24 @@ static int read_awaiters(struct py_async *a, uint64_t ab, int is_set)
     return rc;
 }
 
-/* Read the task at addr into the graph (once per sample). *index receives
- * its index, or -1 for an object that is not a task. With frames set, the
- * task is the one running on that thread: its stack is the thread's own
- * frames down to its coroutine's frame, as upstream shows it. */
-static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const struct py_async_thread *running,
-                     long *index, uint64_t node[2])
+int py_async_add_task(struct py_async *a, uint64_t addr, const uint8_t *block, int32_t thread, long *index)
 {
     const struct py_async_layout *L = &a->L;
     struct py_async_task *t;
-    uint64_t name, coro, ab, parent = 0;
-    uint8_t is_task, is_set;
-    size_t i;
+    uint8_t is_task = block[L->task_is_task], is_set = block[L->task_awaited_by_is_set];
     int rc;
 
     *index = -1;
-    if (bad_ptr(addr))
-        return diag_set(ERR_CORRUPT, "bad task pointer 0x%llx", (unsigned long long)addr);
     if (a->n_tasks >= PY_ASYNC_MAX_TASKS) {
         a->cnt.too_many++;
         return diag_set(ERR_CORRUPT, "more than %u asyncio tasks in one sample", PY_ASYNC_MAX_TASKS);
     }
-    if ((rc = mem_read(a->r, addr, a->block, L->task_size)) < 0)
-        return rc;
-    is_task = a->block[L->task_is_task];
-    is_set = a->block[L->task_awaited_by_is_set];
-    if (node) {
-        node[0] = u64_at(a->block, L->task_node + L->llist_next);
-        node[1] = u64_at(a->block, L->task_node + L->llist_prev);
-    }
-    if (is_task > 1 || is_set > 1 || bad_ptr(u64_at(a->block, L->ob_type))) {
+    if (is_task > 1 || is_set > 1 || py_async_bad_ptr(u64_at(block, L->ob_type))) {
         a->cnt.freed++;
         return diag_set(ERR_CORRUPT, "object at 0x%llx is no longer an asyncio task", (unsigned long long)addr);
     }
     if (!is_task)
         return 0;
-    name = u64_at(a->block, L->task_name) & ~L->tag_mask;
-    coro = u64_at(a->block, L->task_coro) & ~L->tag_mask;
-    ab = u64_at(a->block, L->task_awaited_by) & ~L->tag_mask;
-
     if ((rc = hash_reserve(a, a->n_tasks + 1)) < 0 ||
         (rc = py_async_grow((void **)&a->tasks, &a->cap_tasks, a->n_tasks + 1, sizeof *a->tasks)) < 0)
         return rc;
@@ -424,14 +422,52 @@ static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const st
     memset(t, 0, sizeof *t);
     t->addr = addr;
     t->thread = thread;
-    t->frames_at = (uint32_t)a->n_frames;
+    t->name_obj = u64_at(block, L->task_name) & ~L->tag_mask;
+    t->coro = u64_at(block, L->task_coro) & ~L->tag_mask;
+    t->ab = u64_at(block, L->task_awaited_by) & ~L->tag_mask;
+    t->is_set = is_set;
+    hash_put(a, addr, (uint32_t)a->n_tasks);
+    *index = (long)a->n_tasks++;
+    return 0;
+}
+
+int py_async_task_links(struct py_async *a, size_t index)
+{
+    struct py_async_task *t = &a->tasks[index];
+    uint64_t parent = 0;
+    size_t i;
+    int rc;
+
     t->links_at = (uint32_t)a->n_links;
-    if ((rc = read_name(a, name, &t->name)) < 0)
+    if ((rc = read_awaiters(a, t->ab, t->is_set)) < 0)
         return rc;
+    t->n_parents = (uint32_t)(a->n_links - t->links_at);
+    for (i = t->links_at; i < a->n_links; i++)
+        if (parent == 0 || a->links[i] < parent)
+            parent = a->links[i];
+    t->parent = parent;
+    return 0;
+}
+
+/* Read what task index points to: its name, frames and awaiters. With
+ * running set, the task is the one running on that thread: its stack is
+ * the thread's own frames down to its coroutine's frame, as upstream shows
+ * it. */
+static int task_details(struct py_async *a, size_t index, const struct py_async_thread *running)
+{
+    const struct py_async_layout *L = &a->L;
+    uint64_t addr = a->tasks[index].addr, coro = a->tasks[index].coro;
+    uint32_t name = 0;
+    size_t i, first = a->n_frames;
+    int rc;
+
+    if ((rc = py_async_read_name(a, a->tasks[index].name_obj, &name)) < 0)
+        return rc;
+    a->tasks[index].name = name;
     if (running) {
         uint64_t target = coro + L->gi_iframe, now = 0;
         for (i = 0; i < running->n_frames; i++) {
-            if ((rc = push_frame(a, running->frames[i])) < 0)
+            if ((rc = py_async_push_frame(a, running->frames[i])) < 0)
                 return rc;
             if (running->frame_addrs[i] == target)
                 break;
@@ -452,27 +488,30 @@ static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const st
     } else if (coro && (rc = read_coro_chain(a, coro)) < 0) {
         return rc;
     }
-    if ((rc = read_awaiters(a, ab, is_set)) < 0)
-        return rc;
-    t = &a->tasks[a->n_tasks];
-    t->n_frames = (uint32_t)(a->n_frames - t->frames_at);
-    t->n_parents = (uint32_t)(a->n_links - t->links_at);
-    for (i = t->links_at; i < a->n_links; i++)
-        if (parent == 0 || a->links[i] < parent)
-            parent = a->links[i];
-    t->parent = parent;
-    hash_put(a, addr, (uint32_t)a->n_tasks);
-    *index = (long)a->n_tasks++;
-    return 0;
+    a->tasks[index].frames_at = (uint32_t)first;
+    a->tasks[index].n_frames = (uint32_t)(a->n_frames - first);
+    return py_async_task_links(a, index);
 }
 
-/* Every task of one circular list (a thread's or the interpreter's). The
- * nodes must link back to one another: a node whose prev is not the node
- * before it was unlinked (its task finished or was freed) mid-read. */
-static int read_list(struct py_async *a, uint64_t head, int32_t thread)
+/* Read the task at addr into the graph, with everything it points to. */
+static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const struct py_async_thread *running,
+                     long *index)
+{
+    int rc;
+
+    *index = -1;
+    if (py_async_bad_ptr(addr))
+        return diag_set(ERR_CORRUPT, "bad task pointer 0x%llx", (unsigned long long)addr);
+    if ((rc = mem_read(a->r, addr, a->block, a->L.task_size)) < 0 ||
+        (rc = py_async_add_task(a, addr, a->block, thread, index)) < 0 || *index < 0)
+        return rc;
+    return task_details(a, (size_t)*index, running);
+}
+
+int py_async_read_list(struct py_async *a, uint64_t head, int32_t thread)
 {
     const struct py_async_layout *L = &a->L;
-    uint64_t hn[2], node, prev = head, links[2];
+    uint64_t hn[2], node, prev = head;
     size_t count = 0;
     long index;
     int rc;
@@ -484,24 +523,29 @@ static int read_list(struct py_async *a, uint64_t head, int32_t thread)
     if (node == head || node == 0)
         return 0;
     while (node != head) {
+        uint64_t next, back;
         if (++count > PY_ASYNC_MAX_LIST) {
             a->cnt.too_many++;
             return diag_set(ERR_CORRUPT, "task list 0x%llx longer than %u", (unsigned long long)head,
                             PY_ASYNC_MAX_LIST);
         }
-        if (bad_ptr(node) || node < L->task_node)
+        if (py_async_bad_ptr(node) || node < L->task_node)
             return diag_set(ERR_CORRUPT, "task list 0x%llx broken at 0x%llx", (unsigned long long)head,
                             (unsigned long long)node);
         if (py_async_find(a, node - L->task_node) >= 0)
             return diag_set(ERR_CORRUPT, "task list 0x%llx loops", (unsigned long long)head);
-        if ((rc = read_task(a, node - L->task_node, thread, NULL, &index, links)) < 0)
+        if ((rc = mem_read(a->r, node - L->task_node, a->block, L->task_size)) < 0)
             return rc;
-        if (index < 0 || links[1] != prev) {
+        next = u64_at(a->block, L->task_node + L->llist_next);
+        back = u64_at(a->block, L->task_node + L->llist_prev);
+        if ((rc = py_async_add_task(a, node - L->task_node, a->block, thread, &index)) < 0)
+            return rc;
+        if (index < 0 || back != prev) {
             a->cnt.freed++;
             return diag_set(ERR_CORRUPT, "task list 0x%llx changed while it was read", (unsigned long long)head);
         }
         prev = node;
-        node = links[0];
+        node = next;
     }
     return 0;
 }
@@ -542,7 +586,7 @@ static int collect_running(struct py_async *a, struct py_async_thread *th, size_
     for (i = 0; i < n; i++) {
         if (!th[i].running_task || py_async_find(a, th[i].running_task) >= 0)
             continue;
-        if ((rc = read_task(a, th[i].running_task, (int32_t)i, &th[i], &index, NULL)) < 0)
+        if ((rc = read_task(a, th[i].running_task, (int32_t)i, &th[i], &index)) < 0)
             return rc;
     }
     for (k = 0; k < a->n_tasks; k++) {
@@ -550,7 +594,7 @@ static int collect_running(struct py_async *a, struct py_async_thread *th, size_
             uint64_t p = a->links[a->tasks[k].links_at + l];
             if (py_async_find(a, p) >= 0)
                 continue;
-            if ((rc = read_task(a, p, a->tasks[k].thread, NULL, &index, NULL)) < 0)
+            if ((rc = read_task(a, p, a->tasks[k].thread, NULL, &index)) < 0)
                 return rc;
         }
     }
@@ -561,7 +605,6 @@ int py_async_sample(struct py_async *a, int all, struct py_async_thread *th, siz
                     const uint64_t *interps, size_t n_interps, py_async_frame_fn frame_id,
                     void *frame_ctx, py_async_stack_fn emit, void *emit_ctx)
 {
-    size_t i;
     int rc = 0;
 
     a->cnt.samples++;
@@ -569,10 +612,7 @@ int py_async_sample(struct py_async *a, int all, struct py_async_thread *th, siz
     a->frame_id = frame_id;
     a->frame_ctx = frame_ctx;
     if (all) {
-        for (i = 0; rc == 0 && i < n; i++)
-            rc = read_list(a, th[i].tstate + a->L.ts_tasks_head, (int32_t)i);
-        for (i = 0; rc == 0 && i < n_interps; i++)
-            rc = read_list(a, interps[i] + a->L.is_tasks_head, PY_ASYNC_NO_THREAD);
+        rc = py_async_collect_all(a, th, n, interps, n_interps);
     } else {
         rc = collect_running(a, th, n);
     }

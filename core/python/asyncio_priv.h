@@ -22,6 +22,8 @@ struct py_async_task {
     int32_t thread;           /* index of its thread, or PY_ASYNC_NO_THREAD */
     uint32_t seen;            /* walk generation of the stack being built */
     uint8_t awaiter;          /* it awaits another task of the graph: not a leaf */
+    uint8_t is_set;           /* ab is a set of awaiters */
+    uint64_t name_obj, coro, ab; /* what the task object points to */
 };
 
 struct py_async_hslot {
@@ -72,11 +74,49 @@ struct py_async {
     uint32_t stack[PY_ASYNC_MAX_DEPTH];
     char label[PY_ASYNC_NAME_MAX * 4 + 64];
     struct py_buf sbuf;
+
+    /* asyncio_batch.c: each list's task addresses in the last all-mode
+     * sample, read ahead by the next one; scratch for batched reads. */
+    struct py_async_prev *prev;
+    size_t n_prev, cap_prev;
+    uint64_t *prev_addrs;
+    size_t n_prev_addrs, cap_prev_addrs;
+    uint8_t *bbuf;
+    size_t cap_bbuf;
+    struct py_async_bt *bt;
+    size_t cap_bt;
+    struct py_async_ent *ents;
+    size_t n_ents, cap_ents;
 };
 
 /* asyncio.c */
+int py_async_bad_ptr(uint64_t p);
+int py_async_type_kind(struct py_async *a, uint64_t type, int *kind);
+/* Bytes of a name object read at once, and its decoding from such a copy. */
+size_t py_async_name_want(const struct py_async *a);
+int py_async_name_from(struct py_async *a, uint64_t obj, const uint8_t *buf, size_t len, uint32_t *id);
+int py_async_read_name(struct py_async *a, uint64_t obj, uint32_t *id);
+int py_async_push_frame(struct py_async *a, uint32_t id);
+/* Check a copy of a task object and add the task to the graph without
+ * reading what it points to; *index is -1 for an object that is not a task
+ * (a plain future). */
+int py_async_add_task(struct py_async *a, uint64_t addr, const uint8_t *block, int32_t thread, long *index);
+/* Read the awaiters of task index (its links and the one followed). */
+int py_async_task_links(struct py_async *a, size_t index);
+/* Every task of one circular list (a thread's or the interpreter's), one
+ * object at a time; the nodes must link back to one another: a node whose
+ * prev is not the node before was unlinked (its task finished or was freed)
+ * mid-read. Tasks are added without details. */
+int py_async_read_list(struct py_async *a, uint64_t head, int32_t thread);
 /* Index of the task at addr read in this sample, or -1. */
 long py_async_find(const struct py_async *a, uint64_t addr);
+
+/* asyncio_batch.c */
+/* All mode: every task of the threads' and interpreters' lists, their
+ * names, coroutine chains and awaiters, read in batches. */
+int py_async_collect_all(struct py_async *a, struct py_async_thread *th, size_t n, const uint64_t *interps,
+                         size_t n_interps);
+void py_async_batch_free(struct py_async *a);
 
 /* asyncio_stacks.c */
 /* Mark the tasks that await another task of the graph, then build and emit

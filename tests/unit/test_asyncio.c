@@ -541,6 +541,59 @@ static void test_bad_set(void)
     teardown();
 }
 
+/* all mode reads last sample's lists ahead: few reads when nothing
+ * changed, and a list changed in between is followed again, never served
+ * stale. */
+static void test_read_ahead(void)
+{
+    const struct aimg_states *S;
+    uint64_t th, tasks[50], calls;
+    struct py_async_thread t;
+    size_t i;
+
+    setup(15);
+    S = aimg_states();
+    th = aimg_thread();
+    for (i = 0; i < 50; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "t%zu", i);
+        tasks[i] = aimg_task(aimg_str(name), aimg_coro(code(1, "w"), 2, S->yield_from,
+                                                      aimg_coro(code(2, "sleep"), 7, S->yield_from, aimg_future())));
+        aimg_list_append(th + ATS_TASKS_HEAD, tasks[i]);
+    }
+    open_image();
+    memset(&t, 0, sizeof t);
+    t.tstate = th;
+    calls = rd->calls;
+    CHECK_INT(sample(1, &t, 1, NULL, 0), 0);
+    CHECK_INT(n_stacks, 50);
+    CHECK(rd->calls - calls >= 50);
+    CHECK(strstr(out, "T|sleep:7;w:2;<t49>\n") != NULL);
+    calls = rd->calls;
+    CHECK_INT(sample(1, &t, 1, NULL, 0), 0);
+    CHECK_INT(n_stacks, 50);
+    CHECK(rd->calls - calls <= 10);
+
+    /* t10 finishes: unlinked between the samples. */
+    mem_synth_poke(rd, tasks[9] + AT_NODE, &(uint64_t){ tasks[11] + AT_NODE }, 8);
+    mem_synth_poke(rd, tasks[11] + AT_NODE + 8, &(uint64_t){ tasks[9] + AT_NODE }, 8);
+    CHECK_INT(sample(1, &t, 1, NULL, 0), 0);
+    CHECK_INT(n_stacks, 49);
+    CHECK(strstr(out, "<t10>") == NULL);
+    CHECK_INT(sample(1, &t, 1, NULL, 0), 0);
+    CHECK_INT(n_stacks, 49);
+    /* A task renamed (set_name) between samples: the new name at once. */
+    {
+        uint64_t name0;
+        memcpy(&name0, aimg_at(tasks[0] + AT_NAME), 8);
+        mem_synth_poke(rd, tasks[3] + AT_NAME, &name0, 8);
+    }
+    CHECK_INT(sample(1, &t, 1, NULL, 0), 0);
+    CHECK(strstr(out, "<t3>") == NULL);
+    CHECK(strstr(strstr(out, "<t0>") + 1, "<t0>") != NULL);
+    teardown();
+}
+
 int main(void)
 {
     RUN(test_layout);
@@ -552,6 +605,7 @@ int main(void)
     RUN(test_freed_task);
     RUN(test_many_tasks);
     RUN(test_bad_set);
+    RUN(test_read_ahead);
     aimg_free();
     return check_summary();
 }

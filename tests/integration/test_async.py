@@ -235,6 +235,23 @@ class AsyncAwareTest(unittest.TestCase):
         self.assertEqual(pick(ours_all), pick(theirs_all))
         self.assertEqual(pick(ours_all), ("<idle-sleeper>", "idle", "sleep"))
 
+    def test_every_format_shows_tasks(self):
+        """The markers reach the plugins as ordinary frames of kind task."""
+        python = support.interpreter("3.15-sid")
+        proc = support.run_tachyon(["run", "-r", "1khz", "--python", python, "--async-aware", WORKLOAD, "1"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertRegex(proc.stdout, r"<task>:0\(worker-a\)")
+        self.assertRegex(proc.stdout, r"<task>:0\(Task-\d+\)")
+        out = os.path.join(self.tmp, "fg.html")
+        proc = support.run_tachyon(["run", "-r", "1khz", "--python", python, "--async-aware", "--flamegraph",
+                                    "-o", out, WORKLOAD, "1"])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(out, encoding="utf-8") as f:
+            html = f.read()
+        self.assertIn('"\\u003ctask>"', html)
+        self.assertIn('"worker-a"', html)
+        self.assertIn('"task"', html)
+
     def test_refused_before_314(self):
         proc = support.run_tachyon(["run", "--python", support.interpreter("3.13-sid"), "--async-aware",
                                     "--collapsed", "-o", os.path.join(self.tmp, "x.txt"), WORKLOAD, "1"])

@@ -60,6 +60,7 @@ void py_async_destroy(struct py_async *a)
     free(a->running);
     free(a->spans);
     free(a->table);
+    free(a->ahead_buf);
     py_async_batch_free(a);
     py_buf_free(&a->sbuf);
     free(a);
@@ -68,6 +69,55 @@ void py_async_destroy(struct py_async *a)
 const struct py_async_counters *py_async_counters(const struct py_async *a)
 {
     return &a->cnt;
+}
+
+/* --- running mode's read-ahead ---------------------------------------------- */
+
+static void memo_note(struct py_async *a, uint64_t addr, size_t len)
+{
+    size_t i;
+    if (a->n_next == PY_ASYNC_MEMO || a->next_bytes + len > PY_ASYNC_MEMO_BYTES)
+        return;
+    for (i = 0; i < a->n_next; i++)
+        if (a->next[i].addr == addr && a->next[i].len >= len)
+            return;
+    a->next[a->n_next].addr = addr;
+    a->next[a->n_next].len = (uint32_t)len;
+    a->next[a->n_next++].off = (uint32_t)a->next_bytes;
+    a->next_bytes += len;
+}
+
+/* Read what the last sample read, in one readv; when any of it is gone the
+ * sample reads everything itself. */
+static void memo_prefetch(struct py_async *a)
+{
+    size_t i;
+    a->ahead_ok = 0;
+    a->n_ahead = a->n_next;
+    memcpy(a->ahead, a->next, a->n_next * sizeof *a->next);
+    a->n_next = a->next_bytes = 0;
+    if (a->n_ahead == 0 || (!a->ahead_buf && !(a->ahead_buf = malloc(PY_ASYNC_MEMO_BYTES))) ||
+        py_async_grow((void **)&a->spans, &a->cap_spans, a->n_ahead, sizeof *a->spans) < 0)
+        return;
+    for (i = 0; i < a->n_ahead; i++)
+        a->spans[i] = (struct mem_span){ a->ahead[i].addr, a->ahead_buf + a->ahead[i].off, a->ahead[i].len };
+    a->ahead_ok = mem_readv(a->r, a->spans, a->n_ahead) == 0;
+}
+
+int py_async_read(struct py_async *a, uint64_t addr, void *buf, size_t len)
+{
+    size_t i;
+    int rc;
+    for (i = 0; a->ahead_ok && i < a->n_ahead; i++)
+        if (a->ahead[i].addr == addr && a->ahead[i].len >= len) {
+            memcpy(buf, a->ahead_buf + a->ahead[i].off, len);
+            memo_note(a, addr, len);
+            return 0;
+        }
+    rc = mem_read(a->r, addr, buf, len);
+    if (rc == 0)
+        memo_note(a, addr, len);
+    return rc;
 }
 
 /* --- the address index of this sample's tasks ---------------------------- */
@@ -243,7 +293,7 @@ int py_async_read_name(struct py_async *a, uint64_t obj, uint32_t *id)
         return diag_set(ERR_CORRUPT, "bad task name pointer 0x%llx", (unsigned long long)obj);
     /* One read usually covers the header and the text of a short name; an
      * object near the end of a mapping is read again with its header only. */
-    if (mem_read(a->r, obj, a->name_buf, want) < 0) {
+    if (py_async_read(a, obj, a->name_buf, want) < 0) {
         want = pl->uni_ascii_size > a->L.long_size ? pl->uni_ascii_size : a->L.long_size;
         if ((rc = mem_read(a->r, obj, a->name_buf, want)) < 0)
             return rc;
@@ -297,7 +347,7 @@ static int read_coro_chain(struct py_async *a, uint64_t coro)
             break;
         }
         a->chain[depth] = coro;
-        if ((rc = mem_read(a->r, coro, a->gen, L->gi_iframe + L->fr_size)) < 0)
+        if ((rc = py_async_read(a, coro, a->gen, L->gi_iframe + L->fr_size)) < 0)
             return rc;
         type = u64_at(a->gen, L->ob_type);
         if (depth == 0) {
@@ -331,7 +381,7 @@ static int read_coro_chain(struct py_async *a, uint64_t coro)
         sp = u64_at(fp, L->fr_stackpointer);
         if (sp < 8u * L->await_slot || (sp & 7))
             break;
-        if ((rc = mem_read(a->r, sp - 8u * L->await_slot, &awaited, 8)) < 0)
+        if ((rc = py_async_read(a, sp - 8u * L->await_slot, &awaited, 8)) < 0)
             return rc;
         awaited &= ~L->tag_mask;
         if (awaited == 0)
@@ -374,7 +424,7 @@ static int read_awaiters(struct py_async *a, uint64_t ab, int is_set)
         return diag_set(ERR_CORRUPT, "bad awaiter pointer 0x%llx", (unsigned long long)ab);
     if (!is_set)
         return push_link(a, ab);
-    if ((rc = mem_read(a->r, ab, set, L->set_size)) < 0)
+    if ((rc = py_async_read(a, ab, set, L->set_size)) < 0)
         return rc;
     used = u64_at(set, L->set_used);
     mask = u64_at(set, L->set_mask);
@@ -502,7 +552,7 @@ static int read_task(struct py_async *a, uint64_t addr, int32_t thread, const st
     *index = -1;
     if (py_async_bad_ptr(addr))
         return diag_set(ERR_CORRUPT, "bad task pointer 0x%llx", (unsigned long long)addr);
-    if ((rc = mem_read(a->r, addr, a->block, a->L.task_size)) < 0 ||
+    if ((rc = py_async_read(a, addr, a->block, a->L.task_size)) < 0 ||
         (rc = py_async_add_task(a, addr, a->block, thread, index)) < 0 || *index < 0)
         return rc;
     return task_details(a, (size_t)*index, running);
@@ -614,6 +664,7 @@ int py_async_sample(struct py_async *a, int all, struct py_async_thread *th, siz
     if (all) {
         rc = py_async_collect_all(a, th, n, interps, n_interps);
     } else {
+        memo_prefetch(a);
         rc = collect_running(a, th, n);
     }
     if (rc == 0)

@@ -10,6 +10,14 @@
 #define PY_ASYNC_TYPE_CACHE 16
 #define PY_ASYNC_MARKERS 512        /* direct-mapped cache of <task> frames */
 #define PY_ASYNC_NO_THREAD (-1)
+#define PY_ASYNC_MEMO 128           /* objects read ahead in running mode */
+#define PY_ASYNC_MEMO_BYTES (64u << 10)
+
+/* An object read in running mode, to be read ahead by the next sample. */
+struct py_async_memo {
+    uint64_t addr;
+    uint32_t len, off;
+};
 
 /* One task read in this sample. */
 struct py_async_task {
@@ -75,6 +83,14 @@ struct py_async {
     char label[PY_ASYNC_NAME_MAX * 4 + 64];
     struct py_buf sbuf;
 
+    /* Running mode: the objects the last sample read (task objects, names,
+     * coroutines, awaited slots, awaiter sets), read again in one readv at
+     * the start of the next and served from that copy when asked for. */
+    struct py_async_memo ahead[PY_ASYNC_MEMO], next[PY_ASYNC_MEMO];
+    size_t n_ahead, n_next, next_bytes;
+    int ahead_ok;
+    uint8_t *ahead_buf;
+
     /* asyncio_batch.c: each list's task addresses in the last all-mode
      * sample, read ahead by the next one; scratch for batched reads. */
     struct py_async_prev *prev;
@@ -90,6 +106,8 @@ struct py_async {
 };
 
 /* asyncio.c */
+/* Read through running mode's read-ahead (see struct py_async). */
+int py_async_read(struct py_async *a, uint64_t addr, void *buf, size_t len);
 int py_async_bad_ptr(uint64_t p);
 int py_async_type_kind(struct py_async *a, uint64_t type, int *kind);
 /* Bytes of a name object read at once, and its decoding from such a copy. */

@@ -210,6 +210,13 @@ uint64_t aimg_future(void)
     return o;
 }
 
+uint64_t aimg_get_coro(uint64_t task)
+{
+    uint64_t c;
+    memcpy(&c, aimg_at(task + AT_CORO), 8);
+    return c;
+}
+
 uint64_t aimg_coro_frame(uint64_t coro)
 {
     return coro + GI_IFRAME;

@@ -63,6 +63,8 @@ uint64_t aimg_code(int index);           /* AIMG_CODE_BASE + index * 0x1000 */
 uint64_t aimg_coro(uint64_t code, int line, int8_t state, uint64_t awaited);
 /* A future (not a coroutine): ends a coroutine chain. */
 uint64_t aimg_future(void);
+/* The coroutine a task runs. */
+uint64_t aimg_get_coro(uint64_t task);
 /* The address of a coroutine's embedded frame. */
 uint64_t aimg_coro_frame(uint64_t coro);
 /* A task named by a str or int object (0: none), running coro. */

@@ -594,6 +594,57 @@ static void test_read_ahead(void)
     teardown();
 }
 
+/* Running mode reads last sample's objects ahead in one readv: far fewer
+ * reads, and what changed in between is what the sample shows. */
+static void test_running_read_ahead(void)
+{
+    const struct aimg_states *S;
+    uint64_t th, root, mid, leaf, fut, calls, first, name2, addr;
+    uint32_t id;
+    struct py_async_thread t;
+
+    setup(14);
+    S = aimg_states();
+    fut = aimg_future();
+    root = aimg_task(aimg_int(1), aimg_coro(code(1, "main"), 4, S->yield_from,
+                                            aimg_coro(code(2, "helper"), 6, S->yield_from, fut)));
+    mid = aimg_task(aimg_str("mid"), aimg_coro(code(3, "middle"), 8, S->yield_from, fut));
+    leaf = aimg_task(aimg_str("leaf"), aimg_coro(code(4, "work"), 10, S->executing, 0));
+    name2 = aimg_str("renamed");
+    aimg_awaited_by(leaf, &mid, 1, 0);
+    aimg_awaited_by(mid, &root, 1, 0);
+    th = aimg_thread();
+    aimg_set_running(th, 1, leaf);
+    open_image();
+    memset(&t, 0, sizeof t);
+    t.tstate = th;
+    CHECK_INT(frame_cb(NULL, aimg_code(4), aimg_code(4) + 20, &id, &(int){0}), 0);
+    addr = aimg_coro_frame(aimg_get_coro(leaf));
+    t.frames = &id;
+    t.frame_addrs = &addr;
+    t.n_frames = 1;
+    t.coroutine_frames = 1;
+
+    calls = rd->calls;
+    CHECK_INT(sample(0, &t, 1, NULL, 0), 0);
+    first = rd->calls - calls;
+    CHECK_STR(out, "T|work:10;<leaf>;middle:8;<mid>;helper:6;main:4;<Task-1>\n");
+    calls = rd->calls;
+    CHECK_INT(sample(0, &t, 1, NULL, 0), 0);
+    CHECK_STR(out, "T|work:10;<leaf>;middle:8;<mid>;helper:6;main:4;<Task-1>\n");
+    CHECK(rd->calls - calls <= 3);
+    CHECK(first >= 8);
+    /* mid renamed and its coroutine suspended elsewhere between samples. */
+    mem_synth_poke(rd, mid + AT_NAME, &name2, 8);
+    mem_synth_poke(rd, leaf + AT_AWAITED_BY, &root, 8);
+    CHECK_INT(sample(0, &t, 1, NULL, 0), 0);
+    CHECK_STR(out, "T|work:10;<leaf>;helper:6;main:4;<Task-1>\n");
+    mem_synth_poke(rd, leaf + AT_AWAITED_BY, &mid, 8);
+    CHECK_INT(sample(0, &t, 1, NULL, 0), 0);
+    CHECK_STR(out, "T|work:10;<leaf>;middle:8;<renamed>;helper:6;main:4;<Task-1>\n");
+    teardown();
+}
+
 int main(void)
 {
     RUN(test_layout);
@@ -606,6 +657,7 @@ int main(void)
     RUN(test_many_tasks);
     RUN(test_bad_set);
     RUN(test_read_ahead);
+    RUN(test_running_read_ahead);
     aimg_free();
     return check_summary();
 }

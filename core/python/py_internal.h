@@ -156,6 +156,13 @@ struct py_target {
     int cpu_failed;           /* the /proc tracker could not be opened */
     uint32_t gc_frame, native_frame;  /* interned synthetic frames, 0 until needed */
 
+    /* 3.14+: the interpreter's code-object generation, read ahead instead
+     * of the code guards while it has a single interpreter: a code object
+     * checked at the current generation has not been freed since. */
+    uint8_t code_gen_buf[8];
+    uint64_t code_gen;
+    int code_gen_known;       /* code_gen was read for this sample */
+
     /* Opcodes (pyopcode.c). */
     int spec_opcodes;         /* the last sample read bytecode: read it ahead */
     uint8_t spec_bc[PY_MAX_SPEC_CODES];
@@ -179,6 +186,9 @@ int py_code_get(struct py_target *t, uint64_t addr, struct py_code **out);
 /* Check a code head copied from the target against the cached entry and
  * mark it checked for this sample when it matches. */
 void py_code_check_guard(struct py_target *t, uint64_t addr, const uint8_t *head);
+/* Mark a cached code object checked for this sample when it was last
+ * checked at the code-object generation read for this sample. */
+void py_code_check_generation(struct py_target *t, uint64_t addr);
 /* Batch-check the guards of every code object in raw[from, to) not yet
  * checked in this sample (one readv). */
 int py_code_check_pending(struct py_target *t, size_t from, size_t to);

@@ -239,6 +239,9 @@ static int read_ahead(struct py_target *t)
 {
     const struct py_layout *L = &t->L;
     size_t n = 0, i, j, k;
+    /* One interpreter's generation speaks for every cached code object only
+     * when it is the only interpreter. */
+    int by_gen = L->is_code_generation != PY_OFF_NONE && t->n_spec_interps == 1;
     int rc;
 
     if (t->n_spec_interps == 0)
@@ -262,7 +265,9 @@ static int read_ahead(struct py_target *t)
             t->spans[n++] = (struct mem_span){ s->chunk, t->copies[j].data, s->chunk_len };
         }
     }
-    for (k = 0; k < t->n_spec_codes; k++)
+    if (by_gen)
+        t->spans[n++] = (struct mem_span){ t->spec_interps[0] + L->is_code_generation, t->code_gen_buf, 8 };
+    for (k = 0; !by_gen && k < t->n_spec_codes; k++)
         t->spans[n++] = (struct mem_span){ t->spec_codes[k], t->guard_bufs + k * t->co_hi, t->co_hi };
     for (k = 0; k < t->n_blobs; k++)
         t->spans[n++] = (struct mem_span){ t->blobs[k].addr, t->blobs[k].data, t->blobs[k].len };
@@ -274,9 +279,8 @@ static int read_ahead(struct py_target *t)
     if (rc < 0)
         return 1;
     t->blobs_valid = 1;
-    for (k = 0; k < t->n_spec_codes; k++)
+    for (k = 0; !by_gen && k < t->n_spec_codes; k++)
         py_code_check_guard(t, t->spec_codes[k], t->guard_bufs + k * t->co_hi);
-    py_opcode_ahead_done(t);
 
     /* The interpreter list must link exactly the addresses read. */
     if (u64_at(t->rt_buf, L->rt_interpreters_head - t->rt_lo) != t->spec_interps[0])
@@ -315,6 +319,16 @@ static int read_ahead(struct py_target *t)
     }
     if (j != t->n_spec)
         return 1;
+    /* Only now is the generation known to be the interpreter's. Code
+     * objects last checked at another generation get their guard read
+     * (py_code_check_pending), which records this one. */
+    if (by_gen) {
+        t->code_gen = u64_at(t->code_gen_buf, 0);
+        t->code_gen_known = 1;
+        for (k = 0; k < t->n_spec_codes; k++)
+            py_code_check_generation(t, t->spec_codes[k]);
+    }
+    py_opcode_ahead_done(t);
     memcpy(t->interps, t->spec_interps, t->n_spec_interps * sizeof *t->interps);
     t->n_interps = t->n_spec_interps;
     t->n_thr = j;
@@ -635,6 +649,7 @@ static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_t
     t->blobs_valid = 0;
     t->n_next_blobs = t->next_blob_bytes = 0;
     t->ahead_ok = 0;
+    t->code_gen_known = 0;
     rc = read_ahead(t);
     if (rc == 0)
         t->ahead_ok = 1;

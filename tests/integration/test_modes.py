@@ -91,6 +91,22 @@ def main(seconds):
 main(float(sys.argv[1]))
 """
 
+# Two threads running pure Python: one holds the GIL, the other waits for it.
+GIL_CONTENTION = """
+import sys, threading, time
+
+def contend(deadline):
+    x = 0
+    while time.perf_counter() < deadline:
+        x += 1
+
+deadline = time.perf_counter() + float(sys.argv[1])
+t = threading.Thread(target=contend, args=(deadline,))
+t.start()
+contend(deadline)
+t.join()
+"""
+
 SLEEP_ONLY = """
 import time
 print("ready", flush=True)
@@ -329,6 +345,26 @@ class Modes(unittest.TestCase):
                 # Without a format or mode that needs it, on-CPU is not read.
                 wall = self.dump(python, script, "0.6")
                 self.assertTrue(all(st & UNKNOWN and not st & ON_CPU for st, _, _ in wall))
+
+    def test_gil_requested(self):
+        # 3.15 records per thread that it waits for the GIL; older versions
+        # do not, and the bit must never be made up for them.
+        with TempDir() as d:
+            script = write_script(d, "contend.py", GIL_CONTENTION)
+            for name, python in interpreters():
+                with self.subTest(python=name):
+                    samples = self.dump(python, script, "1.5", extra=["-a"], fmt="modes-all")
+                    busy = [(st, w) for st, w, frames in samples if any(f[2] == "contend" for f in frames)]
+                    total = sum(w for _, w in busy)
+                    waiting = sum(w for st, w in busy if st & GIL_REQUESTED)
+                    self.assertGreater(total, 500)
+                    self.assertFalse([st for st, _ in busy if st & GIL_REQUESTED and st & HAS_GIL])
+                    if name.startswith("3.15"):
+                        # Two threads, one GIL: about half the samples wait.
+                        self.assertGreater(waiting, 0.2 * total, (waiting, total))
+                        self.assertGreater(sum(w for st, w in busy if st & HAS_GIL), 0.2 * total)
+                    else:
+                        self.assertEqual(waiting, 0)
 
     def test_exception_status_bit(self):
         for name, python in interpreters():

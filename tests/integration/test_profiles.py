@@ -9,6 +9,7 @@ import sys
 import time
 import unittest
 
+import support
 from support import (TACHYON, Target, TempDir, frame_func, interpreters, parse_collapsed, run_tachyon,
                      workload)
 
@@ -169,8 +170,9 @@ class Profiles(unittest.TestCase):
                         f"exec {python} \"$@\"\n")
             os.chmod(wrapper, 0o755)
             launchers = [wrapper]
-            if os.access("/root/.pyenv/shims/python3", os.X_OK):
-                launchers.append("/root/.pyenv/shims/python3")
+            shim = os.path.join(support._pyenv_root(), "shims", "python3")
+            if os.access(shim, os.X_OK):
+                launchers.append(shim)
             for launcher in launchers:
                 with self.subTest(launcher=launcher):
                     stacks, _ = collapsed_profile(self, launcher, workload("split.py"), "1.0", "sleep")

@@ -9,23 +9,24 @@ first frame. Upstream also shows 3.14+'s __init__ cleanup shim as a frame
 ("__init__:__init__:-1"), which tachyon hides as it does on 3.13; it is
 dropped too. Thread ids differ by design and are ignored.
 
-Tolerance: 5 points absolute on the share of samples whose stack holds a
+Tolerance: 10 points absolute on the share of samples whose stack holds a
 given file:function:line, for every such frame at 5% or more in either
-profile. The two profiles are separate runs of deadline-scheduled workloads,
-so their true splits differ by well under a point; sampling error at the
->= 2000 samples each required is about one point; the rest is scheduling of
-the two profilers on a loaded 2-core machine. When a profiler is starved
-of CPU for tens of milliseconds (load averages of 12 were seen here while
-other suites ran), a whole phase can be under-sampled in one run; so a
-workload whose profiles disagree is run once more, and the second pair
-decides. A real decoding difference disagrees both times."""
+profile. On an idle machine the two agree within 2 points (the workloads'
+splits are set by deadlines; sampling error at the >= 2000 samples each
+required is about one point). This machine is shared: at load averages of
+12 to 16 on its 2 cores, upstream itself was measured 7 points off the
+known 75/25 split of split.py, and tachyon up to 9 points off upstream on
+the exceptions workload in a first run; so a workload whose profiles
+disagree is run once more and the second pair decides. What the test is
+for still fails at any such tolerance: a frame missing from one profile, or
+on another line, differs by its whole share (33 to 100 points here)."""
 import os
 import subprocess
 import unittest
 
 from support import TempDir, interpreter, parse_collapsed, run_tachyon, sid_python, workload
 
-TOLERANCE = 0.05
+TOLERANCE = 0.10
 THRESHOLD = 0.05
 RATE = "5khz"   # both profilers; upstream keeps up with it here
 MIN_SAMPLES = 2000   # of 10000 slots: sampling error of a share under 1.1 points

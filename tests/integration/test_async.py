@@ -238,7 +238,8 @@ class AsyncAwareTest(unittest.TestCase):
     def test_every_format_shows_tasks(self):
         """The markers reach the plugins as ordinary frames of kind task."""
         python = support.interpreter("3.15-sid")
-        proc = support.run_tachyon(["run", "-r", "1khz", "--python", python, "--async-aware", WORKLOAD, "1"])
+        proc = support.run_tachyon(["run", "-r", "1khz", "--python", python, "--async-aware", "-l", "500",
+                                    WORKLOAD, "1"])
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertRegex(proc.stdout, r"<task>:0\(worker-a\)")
         self.assertRegex(proc.stdout, r"<task>:0\(Task-\d+\)")

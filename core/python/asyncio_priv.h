@@ -105,9 +105,15 @@ struct py_async {
     size_t n_ents, cap_ents;
 };
 
-/* asyncio.c */
-/* Read through running mode's read-ahead (see struct py_async). */
+/* asyncio_objects.c */
+/* Read through running mode's read-ahead (see struct py_async), and start
+ * a sample's read-ahead. */
 int py_async_read(struct py_async *a, uint64_t addr, void *buf, size_t len);
+void py_async_memo_prefetch(struct py_async *a);
+/* The frames of a task's coroutine chain, pushed innermost first. */
+int py_async_read_coro_chain(struct py_async *a, uint64_t coro);
+/* Push the awaiters of a task (one object, or a set's live entries). */
+int py_async_read_awaiters(struct py_async *a, uint64_t ab, int is_set);
 int py_async_bad_ptr(uint64_t p);
 int py_async_type_kind(struct py_async *a, uint64_t type, int *kind);
 /* Bytes of a name object read at once, and its decoding from such a copy. */
@@ -115,6 +121,8 @@ size_t py_async_name_want(const struct py_async *a);
 int py_async_name_from(struct py_async *a, uint64_t obj, const uint8_t *buf, size_t len, uint32_t *id);
 int py_async_read_name(struct py_async *a, uint64_t obj, uint32_t *id);
 int py_async_push_frame(struct py_async *a, uint32_t id);
+
+/* asyncio.c */
 /* Check a copy of a task object and add the task to the graph without
  * reading what it points to; *index is -1 for an object that is not a task
  * (a plain future). */

@@ -253,6 +253,18 @@ class AsyncAwareTest(unittest.TestCase):
         self.assertIn('"worker-a"', html)
         self.assertIn('"task"', html)
 
+    def test_debug_builds(self):
+        """Py_DEBUG builds move every struct field; the offsets still come
+        from the targets' own debug blocks."""
+        for version in ("3.14-sid-dbg", "3.15-sid-dbg"):
+            out = os.path.join(self.tmp, f"{version}.txt")
+            proc = support.run_tachyon(["run", "-r", "1khz", "--python", support.interpreter(version),
+                                        "--async-aware", "--collapsed", "-o", out, WORKLOAD, "1"])
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(out) as f:
+                prof = Profile(f.read())
+            self.assertEqual({c for c in prof.chains if c in MAIN_CHAINS}, MAIN_CHAINS, prof.chains)
+
     def test_refused_before_314(self):
         proc = support.run_tachyon(["run", "--python", support.interpreter("3.13-sid"), "--async-aware",
                                     "--collapsed", "-o", os.path.join(self.tmp, "x.txt"), WORKLOAD, "1"])

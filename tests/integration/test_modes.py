@@ -429,9 +429,6 @@ class OptionRules(unittest.TestCase):
         self.assertUsage(["run", "--async-aware", "--native", "x.py"],
                          "Options --native are incompatible with --async-aware.")
 
-    def test_still_unsupported(self):
-        self.assertUsage(["run", "--async-aware", "x.py"], "--async-aware is not supported by this version")
-
     def test_bad_mode(self):
         self.assertUsage(["run", "--mode", "fast", "x.py"], "argument --mode: invalid choice: 'fast'")
 

@@ -244,10 +244,13 @@ class Modes(unittest.TestCase):
                 under = sum(n for s, n in gc if "make_cycles" in map(frame_func, s))
                 heap = sum(n for s, n in gc if "build_heap" in map(frame_func, s))
                 # Every collection runs under one of the two allocating phases.
-                # A debug build (-dbg) spends most of the run building the heap,
-                # so the cycle phase gets a smaller part of <GC> there.
+                # How the run splits between them depends on the machine's load
+                # (building the heap took 40-90% of a 2 s run at load
+                # averages of 15) and on the build (a -dbg build spends most of
+                # the run building the heap), so the cycle phase's part of <GC>
+                # is only required to be clearly there.
                 self.assertGreater(under + heap, 0.95 * gc_samples, (under, heap, gc_samples))
-                least = 0.03 if name.endswith("-dbg") else 0.15
+                least = 0.01 if name.endswith("-dbg") else 0.05
                 self.assertGreater(under, least * gc_samples, (under, gc_samples))
                 nogc = self.collapsed(python, script, "1.0", extra=["--no-gc"])
                 self.assertGreater(sum(n for _, n in nogc), 0)

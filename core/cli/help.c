@@ -229,7 +229,7 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
         break;
     default:
         fprintf(out, "\nSample a Python process's stack frames and generate profiling data.\n"
-                     "Supports CPython 3.11 to 3.13 (3.14 and 3.15 are planned).\n\n"
+                     "Supports CPython 3.11 to 3.15 (GIL builds, release and debug).\n\n"
                      "commands:\n"
                      "  run        run and profile a script or module\n"
                      "  attach     attach to and profile a running process\n"

@@ -18,9 +18,7 @@
 static int refuse_unsupported(const struct cli_opts *o)
 {
     const char *flag = NULL;
-    if (o->s.async_aware)
-        flag = "--async-aware";
-    else if (o->subprocesses)
+    if (o->subprocesses)
         flag = "--subprocesses";
     else if (o->blocking)
         flag = "--blocking";

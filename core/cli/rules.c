@@ -49,6 +49,8 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--native", n ? ", " : "");
         if (!o->s.gc)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--no-gc", n ? ", " : "");
+        if (strcmp(format, "binary") == 0)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--binary", n ? ", " : "");
         if (o->s.mode != TACHYON_MODE_WALL)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--mode=%s", n ? ", " : "", mode_name(o->s.mode));
         if (o->s.all_threads)

@@ -400,7 +400,9 @@ def exit_status_case(python, script, want):
     def fn(tmp):
         out = os.path.join(tmp, "out.txt")
         r = run(["run", "--collapsed", "-o", out, "--python", python, target(script)])
-        expect(r, want, r"^No samples were collected.$")
+        # A fast machine may still catch the first line: either way the
+        # status is the target's.
+        expect(r, want, r"^(No samples were collected\.|Profile written to .*out.txt)$")
     return fn
 
 

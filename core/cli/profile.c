@@ -474,6 +474,9 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     }
     p.pid = pid;
     p.is_child = is_child;
+    /* Taken now, so an exec before the first good sample (a wrapper
+     * script) is noticed too. */
+    follow_fingerprint(pid, &p.program);
     rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
         exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;

@@ -533,9 +533,13 @@ def sigkill_target_loop(tmp):
     for label, path in INTERPRETERS:
         with support.Target(path, os.path.join(support.WORKLOADS, "forever.py"), ready_marker="ready") as t:
             out = os.path.join(tmp, "out-%s.txt" % label)
-            proc = subprocess.Popen([TACHYON, "attach", "--collapsed", "-o", out, str(t.pid)],
+            # --realtime-stats prints its first line once sampling runs
+            # (a slow sanitizer build attaches late): kill the target then.
+            proc = subprocess.Popen([TACHYON, "attach", "--realtime-stats", "--collapsed", "-o", out, str(t.pid)],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            time.sleep(0.4)
+            first = proc.stdout.readline()
+            check(first.startswith(b"Stats: "), "no sampling before the kill (%s): %r" % (label, first))
+            time.sleep(0.1)
             t.proc.kill()
             try:
                 o, e = proc.communicate(timeout=20)
@@ -550,13 +554,17 @@ def sigkill_target_loop(tmp):
 def stop_signal_case(sig):
     def fn(tmp):
         out = os.path.join(tmp, "out.txt")
-        proc = subprocess.Popen([TACHYON, "run", "--collapsed", "-o", out, "--python", PY,
+        proc = subprocess.Popen([TACHYON, "run", "--realtime-stats", "--collapsed", "-o", out, "--python", PY,
                                  os.path.join(support.WORKLOADS, "forever.py")],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        # forever.py prints "ready" through our stdout once it runs.
-        line = proc.stdout.readline()
-        check(b"ready" in line, "target did not start: %r" % line)
-        time.sleep(0.3)
+        # forever.py prints "ready" through our stdout, then the first
+        # realtime line says sampling runs.
+        for _ in range(3):
+            line = proc.stdout.readline()
+            if line.startswith(b"Stats: ") or not line:
+                break
+        check(line.startswith(b"Stats: "), "sampling did not start: %r" % line)
+        time.sleep(0.1)
         proc.send_signal(sig)
         try:
             o, e = proc.communicate(timeout=20)
@@ -582,9 +590,9 @@ CASES += [("signals.sigint_writes_output", stop_signal_case(signal.SIGINT)),
 def target_sigterm_under_attach(tmp):
     with support.Target(PY, os.path.join(support.WORKLOADS, "forever.py"), ready_marker="ready") as t:
         out = os.path.join(tmp, "out.txt")
-        proc = subprocess.Popen([TACHYON, "attach", "--collapsed", "-o", out, str(t.pid)],
+        proc = subprocess.Popen([TACHYON, "attach", "--realtime-stats", "--collapsed", "-o", out, str(t.pid)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(0.4)
+        check(proc.stdout.readline().startswith(b"Stats: "), "sampling did not start")
         t.proc.terminate()
         o, e = proc.communicate(timeout=20)
         expect(Result(proc.returncode, o.decode(), e.decode(), 0), 0, r"^Profile written to")

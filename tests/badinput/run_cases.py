@@ -64,7 +64,7 @@ SCRIPTS = {
                "    end = time.perf_counter() + seconds\n"
                "    while time.perf_counter() < end:\n"
                "        pass\n"
-               "work(0.3)\n",
+               "work(0.6)\n",
     "marker.py": "import sys, time\n"
                  "open(sys.argv[1], 'w').close()\n"
                  "end = time.perf_counter() + 0.3\n"

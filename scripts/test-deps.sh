@@ -33,7 +33,7 @@ for dir in "$root"/tests/*/; do
     [ -f "$dir/package-lock.json" ] || continue
     (cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
 done
-node -e "require('$root/tests/flamegraph/node_modules/playwright-core')"
+node -e "require('$root/tests/browser/node_modules/playwright-core')"
 /usr/bin/chromium --version
 
 bash "$root/scripts/sid-root.sh"

@@ -99,6 +99,7 @@ function openMenu(button, title, targets) {
     a.appendChild(el('span', 'loc', baseName(t[3]) + ':' + t[1]));
     a.appendChild(el('span', 'n', fmt(t[4])));
     a.title = t[3] + ':' + t[1];
+    a.addEventListener('click', closeMenu);
     menu.appendChild(a);
   });
   var box = button.getBoundingClientRect();

@@ -164,8 +164,8 @@ static int cards(struct page *p, struct pl_buf *b)
     snprintf(v, sizeof v, "%u", f->lines_hit);
     if ((rc = card(b, "Lines hit", v, "card-lines")) < 0)
         return rc;
-    snprintf(v, sizeof v, "%.2f%%", p->r->snapshots ? 100.0 * (double)f->cum / (double)p->r->snapshots : 0.0);
-    if ((rc = card(b, "Of all samples", v, "card-share")) < 0)
+    snprintf(v, sizeof v, "%.2f%%", p->r->snapshots ? 100.0 * (double)f->in_stack / (double)p->r->snapshots : 0.0);
+    if ((rc = card(b, "On the stack in", v, "card-share")) < 0)
         return rc;
     snprintf(v, sizeof v, "%llu", (unsigned long long)f->max_self);
     if ((rc = card(b, "Max self", v, "card-max-self")) < 0)

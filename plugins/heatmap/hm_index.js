@@ -44,6 +44,7 @@ function fileItem(f) {
   var a = el('a', 'file-item');
   a.href = pagePath(f.page);
   a.dataset.page = f.page;
+  a.dataset.samples = f.cum;
   a.dataset.search = (f.name + ' ' + f.module).toLowerCase();
   a.title = f.name;
   var name = el('span', 'name');
@@ -73,7 +74,7 @@ function renderNode(node, container) {
     .forEach(function (e) {
       var d = el('details', 'folder');
       var s = el('summary');
-      s.appendChild(el('span', 'dir', '\ud83d\udcc1 ' + e[0]));
+      s.appendChild(el('span', 'dir', e[0] + '/'));
       s.appendChild(el('span', 'count', countText(e[1])));
       d.appendChild(s);
       renderNode(e[1], d);
@@ -148,7 +149,14 @@ window.tachyonHeatmap = {
   readyAt: performance.now(),
   files: function () {
     return Array.from(document.querySelectorAll('#tree .file-item')).map(function (a) {
-      return { page: Number(a.dataset.page), name: a.title };
+      return { page: Number(a.dataset.page), name: a.title, samples: Number(a.dataset.samples) };
+    });
+  },
+  /* The sample counts of the file items directly in each folder, in order. */
+  folders: function () {
+    return Array.from(document.querySelectorAll('#tree details')).map(function (d) {
+      return Array.from(d.children).filter(function (c) { return c.classList.contains('file-item'); })
+        .map(function (c) { return Number(c.dataset.samples); });
     });
   }
 };

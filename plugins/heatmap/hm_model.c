@@ -147,6 +147,10 @@ static int count_stack(const tachyon_host *host, struct hm_model *m, const tachy
             l->stamp = stamp;
             l->cum += w;
         }
+        if (m->files[l->file].stamp != stamp) {
+            m->files[l->file].stamp = stamp;
+            m->files[l->file].in_stack += w;
+        }
         if (i == 0)
             l->self += w;
         if (l->line < m->funcs[r->func].entry)

@@ -27,8 +27,10 @@ struct hm_file {
     uint32_t lines_hit;
     uint64_t self, cum;  /* sums over the file's lines, as upstream */
     uint64_t max_self, max_cum;
+    uint64_t in_stack;   /* samples with this file anywhere on the stack */
     int32_t max_line;
     uint32_t page;       /* rank by cumulative samples: file_%04u.html */
+    uint32_t stamp;
 };
 
 struct hm_func {

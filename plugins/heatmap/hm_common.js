@@ -1,4 +1,5 @@
 /* Shared by both pages: data island, element helpers, heat colours, theme. */
+var SCRIPT_START = performance.now();
 var DATA = JSON.parse(document.getElementById('heat-data').textContent);
 var THEME_KEY = 'tachyon-heatmap-theme';
 

@@ -255,6 +255,7 @@ showTarget();
 
 window.tachyonHeatmap = {
   readyAt: performance.now(),
+  scriptStart: SCRIPT_START,
   state: function () {
     return { mode: state.mode, hideCold: state.hideCold, rows: rows.length, hits: hits.length };
   },

@@ -78,24 +78,19 @@ static const char *page_css(size_t *len)
     return (const char *)hm_css;
 }
 
-static int put_count(struct pl_buf *b, uint64_t n)
-{
-    return n ? pl_buf_printf(b, "%llu", (unsigned long long)n) : 0;
-}
-
+/* A sampled line carries its counts and a slot for its buttons; a cold one
+ * only its number and text (the grid places the text in its column), which
+ * keeps a large file's page small. */
 static int row(struct pl_buf *b, size_t n, const struct hm_line *l, const char *text, size_t len)
 {
-    int rc = pl_buf_printf(b, "<div class=\"ln%s\" id=\"line-%zu\"><a class=\"no\" href=\"#line-%zu\">%zu</a>"
-                              "<span class=\"cs\">",
+    int rc = pl_buf_printf(b, "<div class=\"ln%s\" id=\"line-%zu\"><a class=\"no\" href=\"#line-%zu\">%zu</a>",
                            l ? " hit" : "", n, n, n);
     if (!rc && l)
-        rc = put_count(b, l->self);
+        rc = pl_buf_printf(b, "<span class=\"cs\">%.0llu</span><span class=\"cc\">%.0llu</span>"
+                              "<span class=\"nav\"></span>",
+                           (unsigned long long)l->self, (unsigned long long)l->cum);
     if (!rc)
-        rc = pl_buf_put(b, "</span><span class=\"cc\">", 24);
-    if (!rc && l)
-        rc = put_count(b, l->cum);
-    if (!rc)
-        rc = pl_buf_put(b, "</span><span class=\"nav\"></span><span class=\"src\">", 50);
+        rc = pl_buf_put(b, "<span class=\"src\">", 18);
     if (!rc) {
         size_t keep = len;
         if (keep > MAX_LINE_BYTES) {

@@ -147,6 +147,7 @@ document.addEventListener('keydown', function (e) {
 
 window.tachyonHeatmap = {
   readyAt: performance.now(),
+  scriptStart: SCRIPT_START,
   files: function () {
     return Array.from(document.querySelectorAll('#tree .file-item')).map(function (a) {
       return { page: Number(a.dataset.page), name: a.title, samples: Number(a.dataset.samples) };

@@ -65,7 +65,8 @@ async function rowInfo(page, line) {
     const r = document.getElementById('line-' + n);
     const b = r.getBoundingClientRect();
     return {
-      self: r.querySelector('.cs').textContent, total: r.querySelector('.cc').textContent,
+      self: r.querySelector('.cs') ? r.querySelector('.cs').textContent : '',
+      total: r.querySelector('.cc') ? r.querySelector('.cc').textContent : '',
       text: r.querySelector('.src').textContent, bg: getComputedStyle(r).backgroundColor,
       visible: r.offsetParent !== null, inView: b.top >= 0 && b.bottom <= window.innerHeight,
       target: r.matches(':target')

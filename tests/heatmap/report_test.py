@@ -24,8 +24,8 @@ PYTHON = "/usr/bin/python3"
 os.makedirs(OUT, exist_ok=True)
 
 ROW = re.compile(r'<div class="ln( hit)?" id="line-(\d+)"><a class="no" href="#line-\d+">\d+</a>'
-                 r'<span class="cs">(\d*)</span><span class="cc">(\d*)</span><span class="nav"></span>'
-                 r'<span class="src">(.*?)</span></div>')
+                 r'(?:<span class="cs">(\d*)</span><span class="cc">(\d*)</span><span class="nav"></span>)?'
+                 r'<span class="src">(.*?)</span></div>\n')
 
 
 def feed(args, cwd=None, fmt="heatmap", check=True):

@@ -379,7 +379,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     fin.target_exited = (uint32_t)res.target_exited;
     fin.stats = &p.stats;
     rc = plugin_session_finish(p.plugin, &fin);
-    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path)
+    /* A directory format names its own folder (heatmap drops ".html"). */
+    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && !(fmt->flags & TACHYON_FORMAT_DIRECTORY))
         fprintf(stderr, "Profile written to %s\n", p.output_path);
 
     if (plugin_session_failed(p.plugin) || rc) {

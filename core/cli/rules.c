@@ -80,6 +80,10 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
         return cli_usage_error(cmd, "--opcodes is only compatible with --live, --gecko, --flamegraph, "
                                     "--heatmap, --binary.");
 
+    /* Checked before profiling, so no run is lost to an unusable output. */
+    if ((fmt_flags & TACHYON_FORMAT_DIRECTORY) && o->s.output && strcmp(o->s.output, "-") == 0)
+        return cli_usage_error(cmd, "--%s writes a directory of files, not standard output: give -o DIR", format);
+
     if (strcmp(format, "pstats") != 0 && pstats_only_given(o, buf, sizeof buf))
         return cli_usage_error(cmd, "Options %s are only valid with --pstats, not --%s", buf, format);
     return 0;

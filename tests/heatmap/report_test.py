@@ -315,6 +315,17 @@ class Live(unittest.TestCase):
         total = report.index["total"]
         self.assertGreater(best[1][1], total * 0.3)
         self.assertTrue(dict((l, o) for l, o in app.data["ops"]).get(16), "bytecode recorded for the hot line")
+        self.assertNotIn("Profile written to", res.stderr, "the folder is named by the plugin, not as -o")
+
+    def test_cli_accepts_the_format_and_refuses_standard_output(self):
+        res = subprocess.run([TACHYON, "run", "--plugin", PLUGINS, "--heatmap", "-o", "-", "x.py"],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(res.returncode, 2, res.stderr)
+        self.assertIn("--heatmap writes a directory of files, not standard output: give -o DIR", res.stderr)
+        res = subprocess.run([TACHYON, "run", "--help"], capture_output=True, text=True, timeout=60)
+        self.assertIn("for heatmap: directory name (default: heatmap_PID)", res.stdout + res.stderr)
+        res = subprocess.run([TACHYON, "plugins", "--plugin", PLUGINS], capture_output=True, text=True, timeout=60)
+        self.assertIn("heatmap", res.stdout)
 
 
 if __name__ == "__main__":

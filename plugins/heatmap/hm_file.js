@@ -14,7 +14,7 @@ var byLine = {};
   for (var i = 0; i < rows.length; i++) {
     var r = rows[i];
     if (!r.classList.contains('hit')) continue;
-    var line = Number(r.id.slice(5));
+    var line = Number(r.dataset.n);
     var l = at[line];
     if (!l) continue;
     var h = { row: r, line: line, self: l[1], cum: l[2], index: i };
@@ -241,6 +241,13 @@ function showTarget() {
   row.scrollIntoView({ block: 'center' });
 }
 window.addEventListener('hashchange', showTarget);
+/* A click on a line number makes the page's address point at that line. */
+code.addEventListener('click', function (e) {
+  var row = e.target;
+  if (!row.classList || !row.classList.contains('ln')) return;
+  var numberWidth = 4.5 * parseFloat(getComputedStyle(row).fontSize);
+  if (e.clientX - row.getBoundingClientRect().left <= numberWidth) location.hash = row.id;
+});
 
 try {
   var savedMode = window.localStorage.getItem(MODE_KEY);

@@ -79,18 +79,15 @@ static const char *page_css(size_t *len)
 }
 
 /* A sampled line carries its counts and a slot for its buttons; a cold one
- * only its number and text (the grid places the text in its column), which
- * keeps a large file's page small. */
+ * is only its text (the number comes from data-n through CSS), which keeps
+ * the page of a large file small and quick to parse. */
 static int row(struct pl_buf *b, size_t n, const struct hm_line *l, const char *text, size_t len)
 {
-    int rc = pl_buf_printf(b, "<div class=\"ln%s\" id=\"line-%zu\"><a class=\"no\" href=\"#line-%zu\">%zu</a>",
-                           l ? " hit" : "", n, n, n);
+    int rc = pl_buf_printf(b, "<div class=\"ln%s\" id=\"line-%zu\" data-n=\"%zu\">", l ? " hit" : "", n, n);
     if (!rc && l)
         rc = pl_buf_printf(b, "<span class=\"cs\">%.0llu</span><span class=\"cc\">%.0llu</span>"
-                              "<span class=\"nav\"></span>",
+                              "<span class=\"nav\"></span><span class=\"src\">",
                            (unsigned long long)l->self, (unsigned long long)l->cum);
-    if (!rc)
-        rc = pl_buf_put(b, "<span class=\"src\">", 18);
     if (!rc) {
         size_t keep = len;
         if (keep > MAX_LINE_BYTES) {
@@ -103,7 +100,9 @@ static int row(struct pl_buf *b, size_t n, const struct hm_line *l, const char *
         if (!rc && keep < len)
             rc = pl_buf_printf(b, "<span class=\"cut\"> \u2026 %zu more bytes</span>", len - keep);
     }
-    return rc ? rc : pl_buf_put(b, "</span></div>\n", 14);
+    if (!rc && l)
+        rc = pl_buf_put(b, "</span>", 7);
+    return rc ? rc : pl_buf_put(b, "</div>\n", 7);
 }
 
 static int rows(struct page *p, struct pl_buf *b)

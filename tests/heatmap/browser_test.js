@@ -67,7 +67,8 @@ async function rowInfo(page, line) {
     return {
       self: r.querySelector('.cs') ? r.querySelector('.cs').textContent : '',
       total: r.querySelector('.cc') ? r.querySelector('.cc').textContent : '',
-      text: r.querySelector('.src').textContent, bg: getComputedStyle(r).backgroundColor,
+      text: r.querySelector('.src') ? r.querySelector('.src').textContent : r.textContent,
+      bg: getComputedStyle(r).backgroundColor,
       visible: r.offsetParent !== null, inView: b.top >= 0 && b.bottom <= window.innerHeight,
       target: r.matches(':target')
     };
@@ -130,6 +131,9 @@ test('the known hot line has the highest self count and the hottest colour', asy
   const warm = await rowInfo(page, 29);
   assert.notStrictEqual(hot.bg, warm.bg, 'colour follows intensity');
   assert.ok((await page.textContent('#path')).endsWith('/app.py'));
+  /* Every line keeps its own row, empty ones included. */
+  const heights = await page.$$eval('#code .ln', (rs) => rs.map((r) => r.getBoundingClientRect().height));
+  assert.ok(Math.min(...heights) > 10 && Math.max(...heights) - Math.min(...heights) < 1, heights.join(','));
   await page.screenshot({ path: path.join(OUT, 'heatmap_file.png') });
   assert.deepStrictEqual(page.problems, []);
 });
@@ -217,7 +221,9 @@ test('#line-N links open on the line and line numbers make them', async (ctx) =>
   const page = await open(ctx, pageOf(ctx, 0) + '#line-16');
   const r = await rowInfo(page, 16);
   assert.ok(r.target && r.inView, 'line 16 targeted and in view');
-  await page.click('#line-22 .no');
+  await page.click('#line-22', { position: { x: 12, y: 6 } });
+  assert.strictEqual(await page.evaluate(() => location.hash), '#line-22');
+  await page.click('#line-21', { position: { x: 600, y: 6 } });
   assert.strictEqual(await page.evaluate(() => location.hash), '#line-22');
   assert.deepStrictEqual(page.problems, []);
   await page.close();

@@ -23,9 +23,9 @@ OUT = os.environ.get("HM_TEST_OUT") or tempfile.mkdtemp(prefix="hm-report-")
 PYTHON = "/usr/bin/python3"
 os.makedirs(OUT, exist_ok=True)
 
-ROW = re.compile(r'<div class="ln( hit)?" id="line-(\d+)"><a class="no" href="#line-\d+">\d+</a>'
-                 r'(?:<span class="cs">(\d*)</span><span class="cc">(\d*)</span><span class="nav"></span>)?'
-                 r'<span class="src">(.*?)</span></div>\n')
+ROW = re.compile(r'<div class="ln( hit)?" id="line-(\d+)" data-n="\d+">'
+                 r'(?:<span class="cs">(\d*)</span><span class="cc">(\d*)</span><span class="nav"></span>'
+                 r'<span class="src">(.*?)</span>|(.*?))</div>\n')
 
 
 def feed(args, cwd=None, fmt="heatmap", check=True):
@@ -51,7 +51,8 @@ class Page:
         self.data = island(self.html)
         self.rows = {}
         for m in ROW.finditer(self.html):
-            self.rows[int(m.group(2))] = (bool(m.group(1)), int(m.group(3) or 0), int(m.group(4) or 0), m.group(5))
+            text = m.group(5) if m.group(1) else m.group(6)
+            self.rows[int(m.group(2))] = (bool(m.group(1)), int(m.group(3) or 0), int(m.group(4) or 0), text)
 
 
 class Report:

@@ -99,6 +99,21 @@ static int write_report(struct state *st, const tachyon_finish_info *info, const
     return rc;
 }
 
+/* The end-of-run lines, on standard output after the run summary, worded
+ * as upstream's. */
+static int announce(const tachyon_host *host, const char *dir, size_t files)
+{
+    tachyon_output *out = NULL;
+    int rc = host->output_open(host, TACHYON_OUTPUT_STDOUT, &out);
+    if (rc < 0)
+        return rc;
+    rc = host->output_printf(out, "Heatmap output written to %s/\n  - Index: %s/index.html\n"
+                                  "  - %zu source file%s analyzed\n",
+                             dir, dir, files, files == 1 ? "" : "s");
+    int crc = host->output_close(out, rc >= 0);
+    return rc < 0 ? rc : crc;
+}
+
 static int hm_finish(void *state, const tachyon_finish_info *info)
 {
     struct state *st = state;
@@ -124,13 +139,10 @@ static int hm_finish(void *state, const tachyon_finish_info *info)
         rc = TACHYON_ERR_NOMEM;
     if (rc == 0)
         rc = write_report(st, info, &m, dir);
-    if (rc == 0) {
-        host->log(host, TACHYON_LOG_INFO, "Heatmap output written to %s/", dir);
-        host->log(host, TACHYON_LOG_INFO, "  - Index: %s/index.html", dir);
-        host->log(host, TACHYON_LOG_INFO, "  - %zu source file%s analyzed", m.n_files, m.n_files == 1 ? "" : "s");
-    } else {
+    if (rc == 0)
+        rc = announce(host, dir, m.n_files);
+    else
         host->log(host, TACHYON_LOG_ERROR, "could not write the heatmap to %s (error %d)", dir ? dir : out, rc);
-    }
     free(dir);
     hm_model_free(&m);
     return rc;

@@ -337,6 +337,28 @@ static int keep_hot_text(struct page *p)
     return 0;
 }
 
+/* Python only ever reports lines that hold code, so a sampled line that is
+ * now blank or a comment means the file was edited after the run (the ABI
+ * gives no modification time to compare). Returns that line, or 0. */
+static long first_codeless_hit(const struct page *p)
+{
+    const struct hm_model *m = p->r->m;
+    for (size_t i = m->by_line.start[p->file]; i < m->by_line.start[p->file + 1]; i++) {
+        int32_t n = m->lines[m->by_line.idx[i]].line;
+        size_t len;
+        if (n < 1 || (size_t)n > p->src.count)
+            continue;
+        const char *t = line_text(&p->src, (size_t)n, &len);
+        while (len && (*t == ' ' || *t == '\t' || *t == '\f')) {
+            t++;
+            len--;
+        }
+        if (len == 0 || *t == '#')
+            return n;
+    }
+    return 0;
+}
+
 static int keep_note(struct hm_report *r, uint32_t file, const char *text)
 {
     r->notes[file] = strdup(text);
@@ -366,10 +388,17 @@ static int write_page(struct hm_report *r, uint32_t file, struct pl_buf *b, char
         p.src.data = data;
         p.src.len = len;
         rc = index_source(&p.src);
+        long blank = rc ? 0 : first_codeless_hit(&p);
         if (!rc && f->max_line > 0 && (size_t)f->max_line > p.src.count) {
             snprintf(note, sizeof note, "Source changed: line %ld of %s was sampled but the file now has %zu "
                                         "lines, so the counts may not match the code shown.",
                      (long)f->max_line, p.name, p.src.count);
+            rc = keep_note(r, file, note);
+        } else if (!rc && blank > 0) {
+            snprintf(note, sizeof note, "Source changed: line %ld of %s was sampled but now holds no code, so the "
+                                        "file was edited after it was profiled and the counts may not match the "
+                                        "code shown.",
+                     blank, p.name);
             rc = keep_note(r, file, note);
         }
     }

@@ -199,9 +199,8 @@ class FixtureReport(unittest.TestCase):
 
     def test_end_of_run_lines(self):
         folder = os.path.join(self.out, "hm")
-        self.assertIn("Heatmap output written to %s/\n" % folder, self.res.stderr)
-        self.assertIn("  - Index: %s/index.html\n" % folder, self.res.stderr)
-        self.assertIn("  - 4 source files analyzed\n", self.res.stderr)
+        self.assertIn("Heatmap output written to %s/\n  - Index: %s/index.html\n  - 4 source files analyzed\n"
+                      % (folder, folder), self.res.stdout)
         self.assertFalse(os.path.exists(os.path.join(self.out, "hm.html")))
 
     def test_pages_block_the_network(self):
@@ -281,6 +280,15 @@ class EdgeCases(unittest.TestCase):
         # The island and the tags around it stay intact: exactly one of each script.
         self.assertEqual(body.count("</script>"), 2)
 
+    def test_a_sampled_line_without_code_means_the_file_changed(self):
+        path = self.write("edited.py", b"def f():\n\n    # was code once\n    return 1\n")
+        for line, flagged in ((3, True), (2, True), (4, False)):
+            stacks = self.write("s.stacks", ("1 0x3 4 100 %s|f|%d\n" % (path, line)).encode())
+            feed(["-o", os.path.join(self.out, "e%d" % line), stacks])
+            page = Report(os.path.join(self.out, "e%d" % line)).pages[path]
+            self.assertEqual("Source changed: line %d of" % line in page.html, flagged, line)
+            self.assertEqual(page.rows[line][1:3], (4, 4))
+
     def test_large_file_is_shown_whole(self):
         path = self.write("big.py", "".join("x_%d = %d\n" % (i, i) for i in range(1, 50001)).encode())
         stacks = self.write("s.stacks", ("1 0x3 9 100 %s|f|49999\n" % path).encode())
@@ -306,7 +314,9 @@ class Live(unittest.TestCase):
                              capture_output=True, text=True, timeout=120, cwd=FIXTURES)
         self.assertEqual(res.returncode, 0, res.stderr)
         folder = os.path.join(out, "live")
-        self.assertIn("Heatmap output written to %s/" % folder, res.stderr)
+        # As upstream: the run summary, then where the report went, on stdout.
+        self.assertRegex(res.stdout, r"Captured \d+ samples in [\d.]+ seconds\n(.*\n)*Heatmap output written to %s/\n"
+                         r"  - Index: %s/index.html\n  - 2 source files analyzed\n" % (re.escape(folder), re.escape(folder)))
         report = Report(folder)
         app = report.page("/app.py")
         kinds = {os.path.basename(f[0]): f[2] for f in report.index["files"]}

@@ -49,7 +49,7 @@ echo "== tachyon: tachyon_feed --format heatmap --generate $spec (profiler CPU: 
 for i in 1 2 3; do
     rm -rf "$work/hm"
     (cd "$work" && "$feed" --plugin-dir "$plugins" --format heatmap -o "$work/hm" --time \
-        --generate "$spec" 2>&1 | grep -v '^heatmap: info' | sed 's/^/   /')
+        --generate "$spec" 2>&1 | grep -v '^Heatmap output\|^  - ' | sed 's/^/   /')
 done
 echo "   report: $(ls "$work/hm" | wc -l) files, $(du -sh "$work/hm" | cut -f1)"
 

@@ -23,15 +23,18 @@ static int same_stack(const void *ctx, uint32_t index)
 int hm_stacks_add(struct hm_stacks *s, const tachyon_sample *sample)
 {
     struct probe p = {s, sample->frames, sample->depth};
-    uint64_t h = sample->depth;
+    uint64_t h = 0xcbf29ce484222325ULL;
     uint32_t index;
     int rc;
 
     if (sample->depth && !sample->frames)
         return TACHYON_ERR_INVALID;
     s->samples += sample->weight;
+    /* A multiply per frame (FNV-1a over the ids) and one strong mix at
+     * the end: this runs for every sample, so it has to be cheap. */
     for (uint32_t i = 0; i < sample->depth; i++)
-        h = pl_hash_mix(h, sample->frames[i]);
+        h = (h ^ sample->frames[i]) * 0x100000001b3ULL;
+    h = pl_hash_mix(h, sample->depth);
     if (pl_idxtab_find(&s->tab, h, same_stack, &p, &index)) {
         s->recs[index].weight += sample->weight;
         return 0;

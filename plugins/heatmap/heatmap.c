@@ -11,6 +11,7 @@
 #include "hm_model.h"
 #include "hm_paths.h"
 #include "hm_report.h"
+#include "hm_source.h"
 #include "hm_stacks.h"
 
 struct state {
@@ -129,6 +130,8 @@ static int hm_finish(void *state, const tachyon_finish_info *info)
         return TACHYON_ERR_INVALID;
     }
     rc = hm_model_build(host, &st->stacks, &m);
+    if (rc == 0 && m.n_files > 0 && (rc = hm_find_def_lines(host, &m)) == 0)
+        rc = hm_model_index(&m);
     if (rc == 0 && m.n_files == 0) {
         /* Like the reference profiler: nothing to show, nothing written. */
         host->log(host, TACHYON_LOG_WARNING, "No heatmap data to export");

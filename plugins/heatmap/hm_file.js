@@ -138,8 +138,21 @@ function addNav(list, kind, symbol) {
       if (targets.length === 1) go(targets[0]);
       else openMenu(b, b.title, targets);
     });
-    row.querySelector('.nav').appendChild(b);
+    navSlot(row).appendChild(b);
   });
+}
+
+/* The button slot of a row; a cold line (a def line with no samples of its
+ * own) gets one on demand. */
+function navSlot(row) {
+  var nav = row.querySelector('.nav');
+  if (!nav) {
+    nav = el('span', 'nav');
+    row.insertBefore(nav, row.firstChild);
+    /* Kept in view by the cold-line filter: it leads somewhere. */
+    row.classList.add('has-nav');
+  }
+  return nav;
 }
 
 document.addEventListener('click', function (e) { if (!menu.contains(e.target)) closeMenu(); });
@@ -201,7 +214,7 @@ function addBytecodeButtons() {
     b.setAttribute('aria-expanded', 'false');
     b.title = 'Bytecode of this line: ' + specializedShare(o[1]) + '% of its samples in specialized instructions';
     b.addEventListener('click', function (e) { e.stopPropagation(); toggleBytecode(o[0]); });
-    h.row.querySelector('.nav').appendChild(b);
+    navSlot(h.row).appendChild(b);
   });
   var all = document.getElementById('btn-bytecode');
   all.hidden = false;

@@ -8,6 +8,7 @@
 
 #include "hm_assets.h"
 #include "hm_report.h"
+#include "hm_source.h"
 #include "hm_text.h"
 
 /* Rows are grouped so the browser can skip laying out what is off screen. */
@@ -18,57 +19,11 @@
 #define MAX_NAV 50
 #define HOT_TEXT_BYTES 160
 
-struct src {
-    const char *data;
-    size_t len;
-    size_t *starts;   /* byte offset of each line */
-    size_t count;
-};
-
-static int index_source(struct src *s)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < s->len; i++)
-        n += s->data[i] == '\n';
-    /* A final newline ends the last line rather than starting another. */
-    if (s->len && s->data[s->len - 1] == '\n')
-        n--;
-    s->starts = malloc((n ? n : 1) * sizeof(*s->starts));
-    if (!s->starts)
-        return TACHYON_ERR_NOMEM;
-    s->count = 0;
-    if (s->len == 0)
-        return 0;
-    s->starts[s->count++] = 0;
-    for (size_t i = 0; i + 1 < s->len; i++) {
-        if (s->data[i] == '\n')
-            s->starts[s->count++] = i + 1;
-    }
-    return 0;
-}
-
-/* Line n (1-based) of the source, without its end of line. */
-static const char *line_text(const struct src *s, size_t n, size_t *len)
-{
-    if (!s->data || n < 1 || n > s->count) {
-        *len = 0;
-        return "";
-    }
-    size_t b = s->starts[n - 1];
-    size_t e = n < s->count ? s->starts[n] - 1 : s->len;
-    if (e > b && s->data[e - 1] == '\n')
-        e--;
-    if (e > b && s->data[e - 1] == '\r')
-        e--;
-    *len = e - b;
-    return s->data + b;
-}
-
 struct page {
     struct hm_report *r;
     uint32_t file;
     const char *name;
-    struct src src;
+    struct hm_src src;
     const char *note;
 };
 
@@ -130,7 +85,7 @@ static int rows(struct page *p, struct pl_buf *b)
             rc = pl_buf_put(b, shown ? "</div><div class=\"chunk\">" : "<div class=\"chunk\">",
                             shown ? 25 : 19);
         size_t len;
-        const char *text = line_text(&p->src, n, &len);
+        const char *text = hm_src_line(&p->src, n, &len);
         if (!rc)
             rc = row(b, n, l, text, len);
         shown++;
@@ -318,7 +273,7 @@ static int keep_hot_text(struct page *p)
         if (l->file != p->file || r->hot_text[i])
             continue;
         size_t len;
-        const char *t = line_text(&p->src, (size_t)l->line, &len);
+        const char *t = hm_src_line(&p->src, (size_t)l->line, &len);
         while (len && (*t == ' ' || *t == '\t')) {
             t++;
             len--;
@@ -348,7 +303,7 @@ static long first_codeless_hit(const struct page *p)
         size_t len;
         if (n < 1 || (size_t)n > p->src.count)
             continue;
-        const char *t = line_text(&p->src, (size_t)n, &len);
+        const char *t = hm_src_line(&p->src, (size_t)n, &len);
         while (len && (*t == ' ' || *t == '\t' || *t == '\f')) {
             t++;
             len--;
@@ -387,7 +342,7 @@ static int write_page(struct hm_report *r, uint32_t file, struct pl_buf *b, char
     } else {
         p.src.data = data;
         p.src.len = len;
-        rc = index_source(&p.src);
+        rc = hm_src_index(&p.src);
         long blank = rc ? 0 : first_codeless_hit(&p);
         if (!rc && f->max_line > 0 && (size_t)f->max_line > p.src.count) {
             snprintf(note, sizeof note, "Source changed: line %ld of %s was sampled but the file now has %zu "

@@ -317,7 +317,13 @@ int hm_model_build(const tachyon_host *host, const struct hm_stacks *stacks, str
         if (l->line > f->max_line)
             f->max_line = l->line;
     }
-    if ((rc = rank_files(m)) < 0 || (rc = make_view(m, V_LINES, m->n_lines, &m->by_line)) < 0 ||
+    return rank_files(m);
+}
+
+int hm_model_index(struct hm_model *m)
+{
+    int rc;
+    if ((rc = make_view(m, V_LINES, m->n_lines, &m->by_line)) < 0 ||
         (rc = make_view(m, V_CALLEES, m->n_edges, &m->callees)) < 0 ||
         (rc = make_view(m, V_CALLERS, m->n_edges, &m->callers)) < 0 ||
         (rc = make_view(m, V_OPS, m->n_ops, &m->by_op)) < 0)

@@ -36,7 +36,7 @@ struct hm_file {
 struct hm_func {
     uint32_t file;
     tachyon_str_id name;
-    int32_t entry;       /* lowest line sampled in it: where its callers are shown */
+    int32_t entry;       /* its def line, else its lowest sampled line: where callers are shown */
 };
 
 struct hm_edge {
@@ -81,8 +81,11 @@ struct hm_model {
     int opcodes;             /* opcode data was recorded */
 };
 
-/* 0 or a negative TACHYON_ERR_*; hm_model_free is safe either way. */
+/* Counts, file totals and ranks. 0 or a negative TACHYON_ERR_*;
+ * hm_model_free is safe either way. */
 int hm_model_build(const tachyon_host *host, const struct hm_stacks *stacks, struct hm_model *m);
+/* The sorted views, once function entry lines are final. */
+int hm_model_index(struct hm_model *m);
 void hm_model_free(struct hm_model *m);
 
 /* Whether a file name is one upstream leaves out of a heatmap. */

@@ -165,15 +165,19 @@ class FixtureReport(unittest.TestCase):
     def test_callers_and_callees_cross_files(self):
         app = self.report.page("/app.py").data
         helpers = self.report.page("/helpers.py").data
-        # checksum's first sampled line (15) lists its caller digest in helpers.py.
+        # checksum's def line (13, found in the source above its first sampled
+        # line, 15) lists its caller digest in helpers.py, and links go there.
         callers = dict((line, targets) for line, targets in app["callers"])
-        self.assertEqual(callers[15], [[1, 7, "digest", os.path.join(FIXTURES, "pkg", "helpers.py"), 700]])
+        self.assertEqual(callers[13], [[1, 7, "digest", os.path.join(FIXTURES, "pkg", "helpers.py"), 700]])
         callees = dict((line, targets) for line, targets in helpers["callees"])
-        self.assertEqual(callees[7], [[0, 15, "checksum", os.path.join(FIXTURES, "app.py"), 700]])
+        self.assertEqual(callees[7], [[0, 13, "checksum", os.path.join(FIXTURES, "app.py"), 700]])
+        # Without a def line in view (an unreadable file), the first sampled line stands in.
+        self.assertEqual(dict((l, t) for l, t in self.report.page("/gone.py").data["callers"])[5][0][2], "<module>")
         # <module>'s line calls three functions, most samples first.
         top = dict((line, targets) for line, targets in app["callees"])[35]
         self.assertEqual([t[2] for t in top], ["main", "vanish", "moved"])
         self.assertEqual([t[4] for t in top], [1000, 30, 10])
+        self.assertEqual([t[1] for t in top], [26, 5, 1], "def lines (short.py changed: its def is line 1)")
         # walk calls itself from line 23; the native leaf frame is skipped.
         self.assertEqual(callees_of(app, 22), [["leaf_work", 150]])
 

@@ -2,7 +2,7 @@
 /* Browser tests of the heatmap pages: real reports written by the plugin
  * through tachyon_feed, opened from disk in headless Chromium with the
  * network off (the shared harness in ../browser). Run by
- * ../browser/run_browser.sh, which skips only when Chromium is absent.
+ * ../browser/run_browser.sh; ctest counts a missing Chromium as a failure.
  *
  *   node browser_test.js --feed PATH --plugin-dir DIR --out DIR --chromium PATH
  *

@@ -28,6 +28,13 @@ ROW = re.compile(r'<div class="ln( hit)?" id="line-(\d+)" data-n="\d+">'
                  r'<span class="src">(.*?)</span>|(.*?))</div>\n')
 
 
+def setUpModule():
+    # Everything this needs is part of the build: missing is a failure, not a skip.
+    for what, path in (("TACHYON_FEED", FEED), ("TACHYON_BIN", TACHYON), ("TACHYON_PLUGIN_DIR", PLUGINS)):
+        if not path or not os.path.exists(path):
+            raise AssertionError("%s does not name a built file: %r" % (what, path))
+
+
 def feed(args, cwd=None, fmt="heatmap", check=True):
     cmd = [FEED, "--plugin-dir", PLUGINS, "--format", fmt] + args
     res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
@@ -110,7 +117,6 @@ def expected_from_collapsed(text):
     return counts
 
 
-@unittest.skipUnless(FEED and os.path.exists(FEED), "tachyon_feed is not built")
 class FixtureReport(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -220,7 +226,6 @@ def callees_of(data, line):
     return []
 
 
-@unittest.skipUnless(FEED and os.path.exists(FEED), "tachyon_feed is not built")
 class EdgeCases(unittest.TestCase):
     def setUp(self):
         self.out = tempfile.mkdtemp(prefix="case-", dir=OUT)
@@ -308,7 +313,6 @@ class EdgeCases(unittest.TestCase):
         self.assertIn("cannot go to standard output", res.stderr)
 
 
-@unittest.skipUnless(TACHYON and os.path.exists(TACHYON), "the tachyon executable is not built")
 class Live(unittest.TestCase):
     def test_run_heatmap_finds_the_hot_line(self):
         out = tempfile.mkdtemp(prefix="live-", dir=OUT)

@@ -184,6 +184,31 @@ static int sink_tick(void *ctx, uint64_t now_ns)
     return plugin_session_tick(ctx, now_ns);
 }
 
+static uint64_t sink_tick_ns(void *ctx)
+{
+    return plugin_session_tick_ns(ctx);
+}
+
+static int sink_input_fd(void *ctx)
+{
+    return plugin_session_input_fd(ctx);
+}
+
+static int sink_input(void *ctx, uint64_t now_ns)
+{
+    return plugin_session_input(ctx, now_ns);
+}
+
+static unsigned sink_control(void *ctx)
+{
+    unsigned bits = plugin_session_control(ctx), out = 0;
+    if (bits & PLUGIN_CTRL_RESET)
+        out |= SINK_CTRL_RESET;
+    if (bits & PLUGIN_CTRL_STOP)
+        out |= SINK_CTRL_STOP;
+    return out;
+}
+
 static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
     return py_target_sample(ctx, o, cb, cb_ctx);
@@ -320,6 +345,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     pc.settings = &o->s;
     pc.stats = &p.stats;
     pc.source_root = p.source_root;
+    pc.interrupted = signals_stop_requested;
     rc = plugin_session_create(&pc, &p.plugin);
     if (rc) {
         /* A plugin that failed in create() was already reported by the
@@ -342,6 +368,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     /* The kernel's on-CPU state costs a /proc read per thread and sample:
      * only cpu mode and formats that record every status use it. */
     sc.opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
+    /* Such formats also keep every sample at its own time (a timeline),
+     * so identical consecutive samples are not merged into one. */
+    if (fmt->flags & TACHYON_FORMAT_NO_MODE)
+        sc.max_weight = 1;
     sc.realtime_stats = o->s.realtime_stats;
     sc.pid = pid;
     sc.is_child = is_child;
@@ -350,7 +380,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         summary_out = stderr;
     sc.stats_out = summary_out;
     {
-        struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };
+        struct sample_sink sink = { sink_deliver, sink_tick, p.plugin, sink_tick_ns, sink_input_fd,
+                                    sink_input, sink_control };
         p.session.start_time_unix_ns = clock_realtime_ns();
         rc = sampler_run(&sc, source_sample, p.target, &sink, &p.stats, &res);
     }
@@ -377,6 +408,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     fin.struct_size = sizeof fin;
     fin.interrupted = (uint32_t)res.interrupted;
     fin.target_exited = (uint32_t)res.target_exited;
+    fin.stopped = (uint32_t)res.stopped;
     fin.stats = &p.stats;
     rc = plugin_session_finish(p.plugin, &fin);
     /* A directory format names its own folder (heatmap drops ".html"). */

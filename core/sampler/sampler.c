@@ -89,14 +89,63 @@ static int target_gone(const struct sampler_config *c, struct sampler_result *re
     return !proc_alive(c->pid);
 }
 
+static uint64_t tick_period(const struct sample_sink *sink)
+{
+    uint64_t t = sink->tick_ns ? sink->tick_ns(sink->ctx) : 0;
+    return t && t < TICK_NS ? t : TICK_NS;
+}
+
+static int input_fd_of(const struct sample_sink *sink)
+{
+    return sink->input_fd ? sink->input_fd(sink->ctx) : -1;
+}
+
+/* Apply what the sink asked for since the last call. A reset drops the
+ * merged samples not yet delivered (they predate it) and restarts every
+ * counter; returns 1 when the sink asked to stop. */
+static int apply_control(struct loop_ctx *lc, uint64_t now, uint64_t *stats_start)
+{
+    unsigned bits;
+    uint32_t size;
+
+    if (!lc->sink->control)
+        return 0;
+    bits = lc->sink->control(lc->sink->ctx);
+    if (bits & SINK_CTRL_RESET) {
+        aggregator_discard(&lc->agg);
+        size = lc->stats->struct_size;
+        memset(lc->stats, 0, sizeof *lc->stats);
+        lc->stats->struct_size = size;
+        *stats_start = now;
+    }
+    return (bits & SINK_CTRL_STOP) != 0;
+}
+
+/* The watched fd is readable: let the sink read it, then act on what it
+ * asked for. Returns 1 when the loop must end. */
+static int handle_input(struct loop_ctx *lc, uint64_t now, uint64_t start, uint64_t *stats_start,
+                        struct sampler_result *res)
+{
+    if (lc->sink->input && lc->sink->input(lc->sink->ctx, now - start)) {
+        lc->sink_failed = 1;
+        return 1;
+    }
+    if (apply_control(lc, now, stats_start)) {
+        res->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
 int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_ctx,
                 const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res)
 {
     struct loop_ctx lc;
     struct rtstats rt;
-    uint64_t start, next, now, last_tick, last_child_poll, last_attempt = 0;
+    uint64_t start, next, now, last_tick, last_child_poll, last_attempt = 0, stats_start;
     uint64_t interval = c->interval_ns ? c->interval_ns : 100000;
-    int rc;
+    uint64_t tick_ns = tick_period(sink);
+    int rc, fd;
 
     memset(res, 0, sizeof *res);
     memset(&lc, 0, sizeof lc);
@@ -109,8 +158,11 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
     rtstats_init(&rt);
 
     res->start_realtime_ns = clock_realtime_ns();
-    start = next = last_tick = last_child_poll = clock_now_ns();
-    for (;;) {
+    start = next = last_tick = last_child_poll = stats_start = clock_now_ns();
+    /* A plugin may ask to stop (or reset) in create(), before any sample. */
+    if (apply_control(&lc, start, &stats_start))
+        res->stopped = 1;
+    for (; !res->stopped;) {
         if (signals_stop_requested()) {
             res->interrupted = 1;
             break;
@@ -121,7 +173,13 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
         if (c->duration_ns && now - start >= c->duration_ns)
             break;
         if (now < next) {
-            clock_sleep_until(next);
+            /* Between samples, an interactive plugin's input (keys) is
+             * served at once instead of at the next tick. */
+            fd = input_fd_of(sink);
+            if (fd < 0)
+                clock_sleep_until(next);
+            else if (clock_wait_fd(next, fd) && handle_input(&lc, clock_now_ns(), start, &stats_start, res))
+                break;
             continue;
         }
         /* Behind schedule by one interval or more: skip the slots we can no
@@ -165,9 +223,9 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
                 break;
             }
         }
-        if (now - last_tick >= TICK_NS) {
+        if (now - last_tick >= tick_ns) {
             last_tick = now;
-            stats->duration_ns = now - start;
+            stats->duration_ns = now - stats_start;
             stats->expected = stats->duration_ns / interval;
             if (aggregator_flush(&lc.agg, deliver, &lc))
                 break;
@@ -175,12 +233,22 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
                 lc.sink_failed = 1;
                 break;
             }
+            /* A loop that is behind schedule never sleeps: look for input
+             * here too, so keys still work when sampling saturates. */
+            fd = input_fd_of(sink);
+            if (fd >= 0 && clock_wait_fd(0, fd) && handle_input(&lc, now, start, &stats_start, res))
+                break;
+            if (apply_control(&lc, now, &stats_start)) {
+                res->stopped = 1;
+                break;
+            }
+            tick_ns = tick_period(sink);
             if (c->realtime_stats)
                 rtstats_maybe_print(&rt, c->stats_out, stats, now);
         }
     }
     now = clock_now_ns();
-    stats->duration_ns = now - start;
+    stats->duration_ns = now - stats_start;
     stats->expected = stats->duration_ns / interval;
     if (!lc.sink_failed)
         aggregator_flush(&lc.agg, deliver, &lc);

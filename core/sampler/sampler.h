@@ -21,7 +21,15 @@ struct sample_sink {
     int (*deliver)(void *ctx, const tachyon_sample *s);
     int (*tick)(void *ctx, uint64_t now_ns);   /* may be NULL */
     void *ctx;
+    /* Optional (NULL): the rest serves interactive plugins (ABI 1.1). */
+    uint64_t (*tick_ns)(void *ctx);            /* wanted tick period; 0 = default */
+    int (*input_fd)(void *ctx);                /* fd to wait on between samples, or -1 */
+    int (*input)(void *ctx, uint64_t now_ns);  /* that fd is readable */
+    unsigned (*control)(void *ctx);            /* SINK_CTRL_* requests since the last call */
 };
+
+#define SINK_CTRL_RESET 1u   /* restart the statistics */
+#define SINK_CTRL_STOP 2u    /* end the loop (sampler_result.stopped) */
 
 struct sampler_config {
     uint64_t interval_ns;
@@ -41,6 +49,7 @@ struct sampler_result {
     int child_reaped;            /* is_child and waitpid collected it */
     int child_status;            /* raw waitpid status when child_reaped */
     int sink_failed;             /* the sink returned an error */
+    int stopped;                 /* the sink asked to stop (SINK_CTRL_STOP) */
     uint64_t start_realtime_ns;
 };
 

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -20,7 +21,12 @@ FEED = os.environ.get("TACHYON_FEED", "")
 PLUGINS = os.environ.get("TACHYON_PLUGIN_DIR", "")
 TACHYON = os.environ.get("TACHYON_BIN", "")
 OUT = os.environ.get("HM_TEST_OUT") or tempfile.mkdtemp(prefix="hm-report-")
-PYTHON = "/usr/bin/python3"
+SID_ROOT = os.environ.get("TACHYON_SID_ROOT", "/var/cache/tachyon/sid-root")
+# The interpreters under test are the integration suite's: one list, one
+# override (TACHYON_TEST_PYTHONS / TACHYON_TEST_PYTHON_SET), and a missing
+# interpreter fails.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "tests", "integration"))
+from support import interpreters  # noqa: E402
 os.makedirs(OUT, exist_ok=True)
 
 ROW = re.compile(r'<div class="ln( hit)?" id="line-(\d+)" data-n="\d+">'
@@ -314,27 +320,94 @@ class EdgeCases(unittest.TestCase):
 
 
 class Live(unittest.TestCase):
-    def test_run_heatmap_finds_the_hot_line(self):
-        out = tempfile.mkdtemp(prefix="live-", dir=OUT)
-        target = os.path.join(out, "live.html")
-        res = subprocess.run([TACHYON, "run", "--python", PYTHON, "--plugin", PLUGINS, "--heatmap",
-                              "--opcodes", "-o", target, os.path.join(FIXTURES, "app.py")],
-                             capture_output=True, text=True, timeout=120, cwd=FIXTURES)
+    """tachyon run --heatmap on the fixture workload, on every interpreter
+    the project supports (the integration suite's list: a missing one
+    fails), and side by side with upstream 3.15's own --heatmap."""
+
+    def run_ours(self, python, out, seconds="0.8", extra=()):
+        res = subprocess.run([TACHYON, "run", "--python", python, "--plugin", PLUGINS, "--heatmap", "-o", out]
+                             + list(extra) + [os.path.join(FIXTURES, "app.py"), seconds],
+                             capture_output=True, text=True, timeout=180, cwd=FIXTURES)
         self.assertEqual(res.returncode, 0, res.stderr)
-        folder = os.path.join(out, "live")
-        # As upstream: the run summary, then where the report went, on stdout.
-        self.assertRegex(res.stdout, r"Captured \d+ samples in [\d.]+ seconds\n(.*\n)*Heatmap output written to %s/\n"
-                         r"  - Index: %s/index.html\n  - 2 source files analyzed\n" % (re.escape(folder), re.escape(folder)))
+        return res
+
+    def test_every_interpreter_finds_the_hot_line(self):
+        for name, python in interpreters():
+            with self.subTest(python=name):
+                out = tempfile.mkdtemp(prefix="live-", dir=OUT)
+                folder = os.path.join(out, "live")
+                res = self.run_ours(python, folder + ".html", extra=["--opcodes"])
+                # As upstream: the run summary, then where the report went, on stdout.
+                # (Start-up may add a standard-library file or two.)
+                self.assertRegex(res.stdout, r"Captured \d+ samples in [\d.]+ seconds\n(.*\n)*Heatmap output "
+                                 r"written to %s/\n  - Index: %s/index.html\n  - \d+ source files analyzed\n"
+                                 % (re.escape(folder), re.escape(folder)))
+                self.assertNotIn("Profile written to", res.stderr, "the folder is named by the plugin, not as -o")
+                report = Report(folder)
+                app = report.page("/app.py")
+                kinds = {os.path.basename(f[0]): f[2] for f in report.index["files"]}
+                self.assertEqual((kinds["app.py"], kinds["helpers.py"]), (0, 0), "files under the working directory")
+                best = max(app.rows.items(), key=lambda kv: kv[1][1])
+                self.assertEqual(best[0], 16, "checksum's loop body is the hottest line: %r" % (best,))
+                self.assertEqual(report.index["hot"][0][:2], [app.data["page"], 16], "first of the hottest lines")
+                self.assertTrue(dict((l, o) for l, o in app.data["ops"]).get(16), "bytecode of the hot line")
+                self.assertIn(13, dict(app.data["callers"]), "checksum's callers on its def line")
+
+    def upstream(self, out_dir):
+        python = os.path.join(SID_ROOT, "usr/bin/python3.15")
+        if not os.path.exists(python):
+            raise AssertionError("%s is missing: build the unstable root with scripts/sid-root.sh" % python)
+        inside = tempfile.mkdtemp(prefix="hm-up-", dir=os.path.join(SID_ROOT, "tmp"))
+        try:
+            shutil.copytree(FIXTURES, os.path.join(inside, "w"))
+            rel = "/" + os.path.relpath(inside, SID_ROOT)
+            # upstream needs /proc inside the root: a private mount namespace
+            # keeps that mount away from everything else.
+            script = ('mount -t proc proc "%s/proc" && chroot "%s" sh -c "cd %s/w && python3.15 -m '
+                      'profiling.sampling run --heatmap -o %s/up app.py 1.5"' % (SID_ROOT, SID_ROOT, rel, rel))
+            r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
+                               capture_output=True, text=True, timeout=180)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("  - 2 source files analyzed", r.stdout)
+            counts = {}
+            for page in os.listdir(os.path.join(inside, "up")):
+                if not page.startswith("file_"):
+                    continue
+                with open(os.path.join(inside, "up", page), encoding="utf-8") as f:
+                    html = f.read()
+                name = os.path.basename(re.search(r"<title>(.*?) - Heatmap</title>", html).group(1))
+                counts[name] = {int(m.group(1)): (int(m.group(2)), int(m.group(3))) for m in re.finditer(
+                    r'id="line-(\d+)" title="Self: (\d+), Total: (\d+)"', html)}
+            return counts
+        finally:
+            shutil.rmtree(inside, ignore_errors=True)
+
+    def test_side_by_side_with_upstream(self):
+        up = self.upstream(OUT)
+        folder = tempfile.mkdtemp(prefix="side-", dir=OUT) + "/ours"
+        self.run_ours(dict(interpreters())["3.15-sid"], folder, seconds="1.5")
         report = Report(folder)
-        app = report.page("/app.py")
-        kinds = {os.path.basename(f[0]): f[2] for f in report.index["files"]}
-        self.assertEqual(kinds["app.py"], 0, "the script under the working directory is a project file")
-        best = max(app.rows.items(), key=lambda kv: kv[1][1])
-        self.assertEqual(best[0], 16, "checksum's loop body is the hottest line: %r" % (best,))
-        total = report.index["total"]
-        self.assertGreater(best[1][1], total * 0.3)
-        self.assertTrue(dict((l, o) for l, o in app.data["ops"]).get(16), "bytecode recorded for the hot line")
-        self.assertNotIn("Profile written to", res.stderr, "the folder is named by the plugin, not as -o")
+        ours = {os.path.basename(n): {l: (r[1], r[2]) for l, r in p.rows.items() if r[0]}
+                for n, p in report.pages.items()}
+        self.assertEqual(sorted(ours), sorted(up), "the same files")
+
+        def shares(counts):
+            total = max(c for lines in counts.values() for _, c in lines.values())  # <module>'s line
+            return {(f, l): (s / total, c / total) for f, lines in counts.items() for l, (s, c) in lines.items()}
+
+        o, u = shares(ours), shares(up)
+        for label, side in (("ours", o), ("upstream", u)):
+            self.assertEqual(max(side, key=lambda k: side[k][0]), ("app.py", 16), label + ": hottest line")
+        # The same interpreter and workload give the same picture: every line
+        # that holds 3% of the samples in one report is in the other, with a
+        # share within 15 points (both runs are sampled on a loaded machine).
+        for key in set(o) | set(u):
+            a, b = o.get(key, (0, 0)), u.get(key, (0, 0))
+            if max(a[1], b[1]) >= 0.03:
+                self.assertIn(key, o, "missing from ours: %r (upstream %r)" % (key, b))
+                self.assertIn(key, u, "missing from upstream: %r (ours %r)" % (key, a))
+                self.assertLess(abs(a[0] - b[0]), 0.15, "self share of %r: ours %r, upstream %r" % (key, a, b))
+                self.assertLess(abs(a[1] - b[1]), 0.15, "total share of %r: ours %r, upstream %r" % (key, a, b))
 
     def test_cli_accepts_the_format_and_refuses_standard_output(self):
         res = subprocess.run([TACHYON, "run", "--plugin", PLUGINS, "--heatmap", "-o", "-", "x.py"],

@@ -46,12 +46,13 @@ for m in range(2000):
 PY
 
 echo "== tachyon: tachyon_feed --format heatmap --generate $spec (profiler CPU: on_sample + finish)"
+# A new folder each time: writing over files just deleted makes ext4 hunt
+# for fresh inodes, which is the file system's cost, not the plugin's.
 for i in 1 2 3; do
-    rm -rf "$work/hm"
-    (cd "$work" && "$feed" --plugin-dir "$plugins" --format heatmap -o "$work/hm" --time \
+    (cd "$work" && "$feed" --plugin-dir "$plugins" --format heatmap -o "$work/hm$i" --time \
         --generate "$spec" 2>&1 | grep -v '^Heatmap output\|^  - ' | sed 's/^/   /')
 done
-echo "   report: $(ls "$work/hm" | wc -l) files, $(du -sh "$work/hm" | cut -f1)"
+echo "   report: $(ls "$work/hm1" | wc -l) files, $(du -sh "$work/hm1" | cut -f1)"
 
 if [ -x "$sid/usr/bin/python3.15" ]; then
     echo "== upstream: HeatmapCollector (python3.15) on the same profile"
@@ -69,4 +70,4 @@ if [ ! -x "$chromium" ] || ! command -v node >/dev/null 2>&1; then
     echo "chromium or node missing: browser figures skipped"
     exit 0
 fi
-node "$here/heatmap_bench.js" "$work/hm" "$chromium"
+node "$here/heatmap_bench.js" "$work/hm1" "$chromium"

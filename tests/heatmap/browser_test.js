@@ -42,7 +42,7 @@ function fixtureReport() {
 
 /* File contents and names from the profiled program must stay text. */
 function hostileReport() {
-  const folder = path.join(OUT, 'ev"il <b>&\'dir');
+  const folder = path.join(OUT, 'ev"il <b>&\'d\u00efr \u65e5');
   fs.mkdirSync(folder, { recursive: true });
   const file = path.join(folder, 'x<img src=x onerror=window.pwned=3>.py');
   const lines = ['</script><script>window.pwned=1</script>', '<img src=x onerror="window.pwned=2">',

@@ -272,7 +272,7 @@ class EdgeCases(unittest.TestCase):
             "/srv/tool/run.py": ("srv.tool.run", 3)})
 
     def test_hostile_contents_and_names_stay_text(self):
-        folder = os.path.join(self.out, "ev\"il <b>&'dir")
+        folder = os.path.join(self.out, "ev\"il <b>&'d\u00efr \u65e5")
         os.makedirs(folder)
         evil = os.path.join(folder, "x<script>alert(1)<\\script>.py")
         long_line = "s = '" + "\u00e9" * 60000 + "'\n"

@@ -18,9 +18,7 @@
 static int refuse_unsupported(const struct cli_opts *o)
 {
     const char *flag = NULL;
-    if (o->s.async_aware)
-        flag = "--async-aware";
-    else if (o->subprocesses)
+    if (o->subprocesses)
         flag = "--subprocesses";
     else if (o->blocking)
         flag = "--blocking";
@@ -45,6 +43,12 @@ static int map_pstats_flags(struct cli_opts *o)
     }
     if (!rc && o->no_summary)
         rc = settings_set_plugin_opt(&o->s, "pstats", "summary", "false", SRC_COMMAND_LINE, "--no-summary");
+    if (!rc && o->diff_baseline)
+        rc = settings_set_plugin_opt(&o->s, "flamegraph", "baseline", o->diff_baseline, SRC_COMMAND_LINE,
+                                     "--diff-flamegraph");
+    if (!rc && o->compression)
+        rc = settings_set_plugin_opt(&o->s, "binary", "compression", o->compression, SRC_COMMAND_LINE,
+                                     "--compression");
     return rc ? diag_set(rc, "out of memory") : 0;
 }
 
@@ -79,6 +83,8 @@ static enum cli_command command_of(const char *word)
         return CMD_RUN;
     if (strcmp(word, "attach") == 0)
         return CMD_ATTACH;
+    if (strcmp(word, "replay") == 0)
+        return CMD_REPLAY;
     if (strcmp(word, "plugins") == 0)
         return CMD_PLUGINS;
     if (strcmp(word, "config") == 0)
@@ -130,12 +136,12 @@ int main(int argc, char **argv)
     }
     cmd = command_of(argv[1]);
     if (cmd == CMD_NONE) {
-        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, plugins, config)",
+        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, replay, plugins, config)",
                         argv[1]);
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (cmd == CMD_RUN || cmd == CMD_ATTACH)
+    if (cmd == CMD_RUN || cmd == CMD_ATTACH || cmd == CMD_REPLAY)
         rc = cli_parse(&o, cmd, argc - 1, argv + 1);
     else
         rc = parse_simple(&o, cmd, argc - 1, argv + 1, &help);
@@ -152,6 +158,12 @@ int main(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
+    }
+    if (cmd == CMD_REPLAY) {
+        /* The recording fixed how it was sampled; configured sampling
+         * settings do not apply to a replay. */
+        o.s.mode = TACHYON_MODE_WALL;
+        o.s.opcodes = o.s.async_aware = o.s.async_all = 0;
     }
     if (!o.s.format) {
         o.s.format = strdup("pstats");
@@ -211,7 +223,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
-    if (cmd == CMD_RUN) {
+    if (cmd == CMD_REPLAY) {
+        exit_code = cli_replay(&o, &reg);
+    } else if (cmd == CMD_RUN) {
         exit_code = cli_run(&o, &reg);
     } else {
         if (!proc_alive(o.pid)) {

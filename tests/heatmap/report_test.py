@@ -353,6 +353,32 @@ class Live(unittest.TestCase):
                 self.assertTrue(dict((l, o) for l, o in app.data["ops"]).get(16), "bytecode of the hot line")
                 self.assertIn(13, dict(app.data["callers"]), "checksum's callers on its def line")
 
+    def test_a_recorded_run_matches_its_collapsed_output(self):
+        # One live run, recorded, then replayed into both formats: the very
+        # same samples, so every line's counts must agree exactly.
+        out = tempfile.mkdtemp(prefix="replay-", dir=OUT)
+        rec = os.path.join(out, "run.bin")
+        res = subprocess.run([TACHYON, "run", "--python", interpreters()[0][1], "--binary", "--opcodes", "-o", rec,
+                              os.path.join(FIXTURES, "app.py"), "0.8"],
+                             capture_output=True, text=True, timeout=180, cwd=FIXTURES)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        for fmt, dest in (("--collapsed", "run.txt"), ("--heatmap", "run.html")):
+            res = subprocess.run([TACHYON, "replay", "--plugin", PLUGINS, fmt, "-o", os.path.join(out, dest), rec],
+                                 capture_output=True, text=True, timeout=180, cwd=FIXTURES)
+            self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("Heatmap output written to %s/" % os.path.join(out, "run"), res.stdout)
+        with open(os.path.join(out, "run.txt"), encoding="utf-8") as f:
+            expected = expected_from_collapsed(f.read())
+        got = {}
+        report = Report(os.path.join(out, "run"))
+        for name, page in report.pages.items():
+            for line, (hit, s, c, _) in page.rows.items():
+                if hit:
+                    got[(os.path.basename(name), line)] = [s, c]
+        self.assertEqual(got, expected)
+        self.assertEqual(max(got, key=lambda k: got[k][0]), ("app.py", 16))
+        self.assertTrue(dict(report.page("/app.py").data["ops"]).get(16), "opcodes survive the recording")
+
     def upstream(self, out_dir):
         python = os.path.join(SID_ROOT, "usr/bin/python3.15")
         if not os.path.exists(python):

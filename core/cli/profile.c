@@ -368,7 +368,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     /* The kernel's on-CPU state costs a /proc read per thread and sample:
      * only cpu mode and formats that record every status use it. */
     sc.opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
-    sc.realtime_stats = o->s.realtime_stats;
+    /* The live view shows the rate itself; a status line would tear it. */
+    sc.realtime_stats = o->s.realtime_stats && !(fmt->flags & TACHYON_FORMAT_INTERACTIVE);
     sc.pid = pid;
     sc.is_child = is_child;
     /* Data written to standard output must not be mixed with our report. */

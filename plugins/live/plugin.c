@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "draw.h"
 #include "live.h"
@@ -56,15 +57,38 @@ static int on_sample(void *vst, const tachyon_sample *s)
     return lv_stats_add(&st->stats, s);
 }
 
+/* CPU time, not wall time: on a loaded machine a refresh is often
+ * preempted, and that is the scheduler's cost, not the drawing's. */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int redraw(struct lv_state *st, int periodic)
 {
+    uint64_t t0 = cpu_ns(), took;
     int rc = lv_build_rows(st, periodic);
     if (rc)
         return rc;
     lv_draw(st);
     st->last_draw_ns = st->now_ns;
     st->ui.dirty = 0;
+    took = cpu_ns() - t0;
+    st->draws++;
+    st->draw_ns += took;
+    if (took > st->draw_max_ns)
+        st->draw_max_ns = took;
     return 0;
+}
+
+static void log_draw_cost(const struct lv_state *st)
+{
+    if (st->draws)
+        st->host->log(st->host, TACHYON_LOG_DEBUG, "%llu refreshes, %.1f us of CPU each on average, %.1f us at most",
+                      (unsigned long long)st->draws, (double)st->draw_ns / (double)st->draws / 1e3,
+                      (double)st->draw_max_ns / 1e3);
 }
 
 /* Read every pending key. Returns 1 when the user asked for a reset: the
@@ -181,6 +205,7 @@ static void destroy(void *vst)
         return;
     if (st->tui)
         lv_term_close();
+    log_draw_cost(st);
     lv_stats_free(&st->stats);
     free(st->rows);
     free(st);

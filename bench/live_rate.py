@@ -11,14 +11,15 @@ to it alternately with
     collapsed and pstats by default (rate from the summary's "Sample rate"
     line; never -o /dev/null, which the atomic rename of outputs would
     replace with a regular file), and
-  * `tachyon attach -i US -d S --live PID`, reading the rate from the final
-    screen's "Samples: N total (R/s)" line once "PROFILING COMPLETE" shows.
-Both start in a private tmux server (200x50) so they share one kind of
-parent and session.
-Both rates are attempts divided by the sampling time, computed by the same
-host statistics. Intervals default to 1000 us (upstream's default rate)
-and 100 us (ours). Prints best and median per interval and the ratio;
-asserts nothing. Needs tmux.
+  * `tachyon attach -i US -d S --live PID` with TACHYON_DEBUG=1, which makes
+    the live plugin log, after the view closes, its refresh cost and the
+    rate it reached ("N samples in X seconds (R samples/sec)"); 'q' is typed
+    once the "PROFILING COMPLETE" banner shows.
+Both run on a 200x50 pseudo-terminal made by script(1), so they share one
+kind of parent and terminal. Both rates are attempts divided by the
+sampling time, from the same host statistics. Intervals default to 1000 us
+(upstream's default rate) and 100 us (ours). Prints best and median per
+interval and the ratio; asserts nothing.
 """
 import argparse
 import os
@@ -34,75 +35,50 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEEP30 = os.path.join(HERE, "workloads", "deep30.py")
 
 
-class Tmux:
-    """A private tmux server: both runs start from one, so they get the
-    same parent, session and scheduling treatment."""
-
-    count = 0
-
-    def __init__(self):
-        # A new socket each time: a server still shutting down under the
-        # old name would make the next new-session fail.
-        Tmux.count += 1
-        self.sock = f"tachyon-live-bench-{os.getpid()}-{Tmux.count}"
-        self.env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
-        self.tm = ["tmux", "-u", "-L", self.sock]
-
-    def start(self, cmd):
-        subprocess.run(self.tm + ["-f", "/dev/null", "new-session", "-d", "-x", "200", "-y", "50", "-s", "b",
-                                  cmd], env=self.env, check=True)
-
-    def screen(self):
-        return subprocess.run(self.tm + ["capture-pane", "-p", "-t", "b"], capture_output=True, text=True,
-                              env=self.env).stdout
-
-    def stop(self):
-        subprocess.run(self.tm + ["kill-server"], capture_output=True)
-
-
-def wait_for(get, timeout, what):
+def on_pty(cmd, log, until=None, keys=b"", timeout=60):
+    """Run cmd on a 200x50 pseudo-terminal (script(1)), its output in log.
+    When until shows up in the output, type keys. Returns the output."""
+    p = subprocess.Popen(["script", "-qfec", f"stty cols 200 rows 50; {cmd}", log],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="xterm"))
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = get()
-        if v is not None:
-            return v
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out waiting for {what}")
+    sent = until is None
+    try:
+        while p.poll() is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"timed out: {cmd}")
+            if not sent and os.path.exists(log):
+                with open(log, "rb") as f:
+                    if until.encode() in f.read():
+                        p.stdin.write(keys)
+                        p.stdin.flush()
+                        sent = True
+            time.sleep(0.1)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
+    with open(log, "rb") as f:
+        return f.read().decode("utf-8", "replace")
 
 
 def plain_rate(tachyon, pid, interval, duration, tmp, fmt):
-    log = os.path.join(tmp, "summary.txt")
-    if os.path.exists(log):
-        os.unlink(log)
-    t = Tmux()
-    t.start(f"{tachyon} attach -i {interval} -d {duration} --{fmt} -o {tmp}/out.{fmt} {pid} > {log}.part 2>&1;"
-            f" mv {log}.part {log}; sleep 60")
-    try:
-        def rate():
-            if not os.path.exists(log):
-                return None
-            with open(log) as f:
-                text = f.read()
-            m = re.search(r"Sample rate: ([\d.]+) samples/sec", text)
-            if not m:
-                raise RuntimeError(f"no sample rate in: {text}")
-            return float(m.group(1))
-        return wait_for(rate, duration + 30, "the summary")
-    finally:
-        t.stop()
+    out = on_pty(f"{tachyon} attach -i {interval} -d {duration} --{fmt} -o {tmp}/out.{fmt} {pid}",
+                 os.path.join(tmp, "plain.log"), timeout=duration + 60)
+    m = re.search(r"Sample rate: ([\d.]+) samples/sec", out)
+    if not m:
+        raise RuntimeError(f"no sample rate in: {out}")
+    return float(m.group(1))
 
 
-def live_rate(tachyon, pid, interval, duration):
-    t = Tmux()
-    t.start(f"{tachyon} attach -i {interval} -d {duration} --live {pid}; sleep 60")
-    try:
-        def rate():
-            screen = t.screen()
-            m = re.search(r"Samples:\s+\d+ total \(\s*([\d.]+)/s\)", screen)
-            return float(m.group(1)) if "PROFILING COMPLETE" in screen and m else None
-        return wait_for(rate, duration + 30, "the live view to finish")
-    finally:
-        t.stop()
+def live_rate(tachyon, pid, interval, duration, tmp):
+    out = on_pty(f"TACHYON_DEBUG=1 {tachyon} attach -i {interval} -d {duration} --live {pid}",
+                 os.path.join(tmp, "live.log"), until="PROFILING COMPLETE", keys=b"q",
+                 timeout=duration + 60)
+    m = re.search(r"live: debug: (\d+) refreshes, ([\d.]+) us of CPU each.*\(([\d.]+) samples/sec\)", out)
+    if not m:
+        raise RuntimeError(f"no live rate in the output: {out[-2000:]}")
+    return float(m.group(3)), float(m.group(2))
 
 
 def main():
@@ -126,14 +102,16 @@ def main():
         print(f"load average before: {os.getloadavg()[0]:.2f}")
         for interval in intervals:
             plain = {b: [] for b in baselines}
-            live = []
+            live, draws = [], []
             for _ in range(a.repeats):
                 for b in baselines:
                     plain[b].append(plain_rate(tachyon, target.pid, interval, a.duration, tmp, b))
-                live.append(live_rate(tachyon, target.pid, interval, a.duration))
+                rate, draw_us = live_rate(tachyon, target.pid, interval, a.duration, tmp)
+                live.append(rate)
+                draws.append(draw_us)
             ml = statistics.median(live)
             print(f"-i {interval:>4} us (target {1e6 / interval:.0f}/s): --live best {max(live):9.1f}/s "
-                  f"median {ml:9.1f}/s")
+                  f"median {ml:9.1f}/s (a refresh: {statistics.median(draws):.0f} us of CPU, 10 per second)")
             for b in baselines:
                 mp = statistics.median(plain[b])
                 print(f"   --{b:<10} best {max(plain[b]):9.1f}/s median {mp:9.1f}/s   "

@@ -64,6 +64,7 @@ struct lv_state {
     double max_rate;
     /* What refreshing costs the sampling loop, logged at debug level. */
     uint64_t draws, draw_ns, draw_max_ns;
+    uint64_t final_attempts, final_duration_ns; /* host statistics at finish */
 };
 
 /* view.c: the rows of the table being shown (filtered, sorted, trends). */

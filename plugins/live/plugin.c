@@ -83,12 +83,18 @@ static int redraw(struct lv_state *st, int periodic)
     return 0;
 }
 
+/* With TACHYON_DEBUG set: what the view cost and the rate it reached
+ * (bench/live_rate.py reads this line). */
 static void log_draw_cost(const struct lv_state *st)
 {
+    double secs = (double)st->final_duration_ns / 1e9;
     if (st->draws)
-        st->host->log(st->host, TACHYON_LOG_DEBUG, "%llu refreshes, %.1f us of CPU each on average, %.1f us at most",
+        st->host->log(st->host, TACHYON_LOG_DEBUG,
+                      "%llu refreshes, %.1f us of CPU each on average, %.1f us at most; "
+                      "%llu samples in %.2f seconds (%.2f samples/sec)",
                       (unsigned long long)st->draws, (double)st->draw_ns / (double)st->draws / 1e3,
-                      (double)st->draw_max_ns / 1e3);
+                      (double)st->draw_max_ns / 1e3, (unsigned long long)st->final_attempts, secs,
+                      secs > 0 ? (double)st->final_attempts / secs : 0.0);
 }
 
 /* Read every pending key. Returns 1 when the user asked for a reset: the
@@ -166,6 +172,10 @@ static int finish(void *vst, const tachyon_finish_info *info)
     uint64_t good = hs ? hs->successes : 0;
     int stopped = TACHYON_HAS_FIELD(info, tachyon_finish_info, stopped) && info->stopped;
 
+    if (hs) {
+        st->final_attempts = hs->attempts;
+        st->final_duration_ns = hs->duration_ns;
+    }
     if (!st->tui)
         return 0;
     if (info->interrupted || stopped || st->ui.quit) {

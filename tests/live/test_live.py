@@ -153,6 +153,10 @@ class LiveSession(unittest.TestCase, TerminalChecks):
         self.assertNotIn("nsamples", s)
         t.keys("z")
         t.wait_for(lambda s: "Top 3:" in s, 2, "help closed")
+        t.keys("?")
+        t.wait_for(lambda s: "Tachyon Profiler - Interactive Commands" in s, 2, "help with ?")
+        t.keys("?")
+        t.wait_for(lambda s: "Top 3:" in s, 2, "help toggled off with ?")
 
         # p freezes the display while sampling goes on.
         t.keys("p")
@@ -280,6 +284,11 @@ class LiveFinished(unittest.TestCase, TerminalChecks):
         s = t.wait_for(lambda s: f"─── Opcodes for {second}() " in s or f"No opcode data for {second}()" in s,
                        2, "selection moved")
         self.assertTrue(table_rows(s)[1].startswith("►"))
+        t.keys("k")
+        s = t.wait_for(lambda s: table_rows(s)[0].startswith("►"), 2, "selection back up")
+        self.assertIn("─── Opcodes for hot_spin() ", s)
+        t.keys("Down")
+        t.wait_for(lambda s: table_rows(s)[1].startswith("►"), 2, "selection down with the arrow")
         t.keys("s")
         t.wait_for(lambda s: "▼%" in s and "▼tottime" not in s, 2, "sort while finished")
         t.keys("q")

@@ -38,6 +38,8 @@ DEEP30 = os.path.join(HERE, "workloads", "deep30.py")
 def on_pty(cmd, log, until=None, keys=b"", timeout=60):
     """Run cmd on a 200x50 pseudo-terminal (script(1)), its output in log.
     When until shows up in the output, type keys. Returns the output."""
+    if os.path.exists(log):
+        os.unlink(log)
     p = subprocess.Popen(["script", "-qfec", f"stty cols 200 rows 50; {cmd}", log],
                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          env=dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="xterm"))

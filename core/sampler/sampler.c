@@ -175,10 +175,10 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
             break;
         if (now < next) {
             /* Between samples, an interactive plugin's input (keys) is
-             * served at once instead of at the next tick. */
+             * served at once instead of at the next tick. A ppoll costs
+             * more than a plain sleep, so short waits (fast sampling)
+             * leave the fd to the tick, which comes soon anyway. */
             fd = input_fd_of(sink);
-            /* A ppoll costs more than a plain sleep; short waits (fast
-             * sampling) leave the fd to the tick, which is soon anyway. */
             if (fd < 0 || next - now < INPUT_WAIT_MIN_NS)
                 clock_sleep_until(next);
             else if (clock_wait_fd(next, fd) && handle_input(&lc, clock_now_ns(), start, &stats_start, res))

@@ -136,6 +136,17 @@ static int tick(void *vst, uint64_t now_ns)
     return 0;
 }
 
+/* The terminal hung up (its window closed, tmux killed): nothing will be
+ * read or seen any more, and a hung-up fd is always "readable". */
+static int tty_gone(void)
+{
+    struct pollfd pfd;
+    pfd.fd = lv_term_input_fd();
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static int on_input(void *vst, uint64_t now_ns)
 {
     struct lv_state *st = vst;
@@ -143,6 +154,14 @@ static int on_input(void *vst, uint64_t now_ns)
 
     st->now_ns = now_ns;
     read_keys(st, &draw_now);
+    if (!draw_now && !st->ui.quit && tty_gone()) {
+        /* Stop watching, or the loop would be woken for ever; end the run
+         * as 'q' would. */
+        st->host->watch_input(st->host, -1);
+        st->ui.quit = 1;
+        st->host->request_stop(st->host);
+        return 0;
+    }
     return draw_now ? redraw(st, 0) : 0;
 }
 
@@ -158,6 +177,8 @@ static void wait_for_quit(struct lv_state *st)
     while (!st->ui.quit && !st->host->stop_requested(st->host)) {
         pfd.revents = 0;
         poll(&pfd, 1, 100);
+        if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+            break;
         read_keys(st, &draw_now);
         /* A window change arrives as KEY_RESIZE with the next read. */
         if (draw_now || st->ui.dirty)

@@ -377,7 +377,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
      * so identical consecutive samples are not merged into one. */
     if (fmt->flags & TACHYON_FORMAT_NO_MODE)
         sc.max_weight = 1;
-    sc.realtime_stats = o->s.realtime_stats;
+    /* The live view shows the rate itself; a status line would tear it. */
+    sc.realtime_stats = o->s.realtime_stats && !(fmt->flags & TACHYON_FORMAT_INTERACTIVE);
     sc.pid = pid;
     sc.is_child = is_child;
     /* Data written to standard output must not be mixed with our report. */

@@ -64,7 +64,8 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
         return cli_usage_error(cmd, "--async-mode requires --async-aware to be enabled.");
 
     if (o->live) {
-        if (o->format_flag && strcmp(format, "pstats") != 0 && strcmp(format, "live") != 0)
+        if (o->format_flag && strcmp(format, "pstats") != 0 && strcmp(format, "live") != 0 &&
+            !(fmt_flags & TACHYON_FORMAT_INTERACTIVE))
             return cli_usage_error(cmd, "--live is incompatible with %s. Live mode uses a TUI interface.",
                                    strcmp(o->format_flag, "--format") == 0 ? "--format" : o->format_flag);
         if (pstats_only_given(o, buf, sizeof buf))

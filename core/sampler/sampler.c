@@ -14,6 +14,7 @@
 
 #define TICK_NS (100ull * 1000000ull)      /* flush merged samples and tick plugins */
 #define CHILD_POLL_NS (10ull * 1000000ull) /* how often we look for our child's exit */
+#define INPUT_WAIT_MIN_NS (2ull * 1000000ull) /* waits shorter than this do not watch input */
 
 struct loop_ctx {
     const struct sampler_config *cfg;
@@ -174,9 +175,11 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
             break;
         if (now < next) {
             /* Between samples, an interactive plugin's input (keys) is
-             * served at once instead of at the next tick. */
+             * served at once instead of at the next tick. A ppoll costs
+             * more than a plain sleep, so short waits (fast sampling)
+             * leave the fd to the tick, which comes soon anyway. */
             fd = input_fd_of(sink);
-            if (fd < 0)
+            if (fd < 0 || next - now < INPUT_WAIT_MIN_NS)
                 clock_sleep_until(next);
             else if (clock_wait_fd(next, fd) && handle_input(&lc, clock_now_ns(), start, &stats_start, res))
                 break;

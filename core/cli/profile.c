@@ -538,7 +538,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
      * so identical consecutive samples are not merged into one. */
     if (fmt->flags & TACHYON_FORMAT_NO_MODE)
         sc.max_weight = 1;
-    sc.realtime_stats = o->s.realtime_stats;
+    /* The live view shows the rate itself; a status line would tear it. */
+    sc.realtime_stats = o->s.realtime_stats && !(fmt->flags & TACHYON_FORMAT_INTERACTIVE);
     sc.pid = pid;
     sc.is_child = is_child;
     /* Data written to standard output must not be mixed with our report. */
@@ -593,7 +594,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     fin.stopped = (uint32_t)res.stopped;
     fin.stats = &p.stats;
     rc = plugin_session_finish(p.plugin, &fin);
-    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path)
+    /* A directory format names its own folder (heatmap drops ".html"). */
+    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && !(fmt->flags & TACHYON_FORMAT_DIRECTORY))
         fprintf(stderr, "Profile written to %s\n", p.output_path);
 
     if (plugin_session_failed(p.plugin) || rc) {

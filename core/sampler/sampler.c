@@ -17,6 +17,7 @@
 /* The longest single sleep: a long interval is slept in slices, so the
  * end of the target, the duration and Ctrl-C are noticed promptly. */
 #define SLEEP_SLICE_NS (50ull * 1000000ull)
+#define INPUT_WAIT_MIN_NS (2ull * 1000000ull) /* waits shorter than this do not watch input */
 
 struct loop_ctx {
     const struct sampler_config *cfg;
@@ -182,9 +183,11 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
             if (c->duration_ns && wake > start + c->duration_ns)
                 wake = start + c->duration_ns;
             /* Between samples, an interactive plugin's input (keys) is
-             * served at once instead of at the next tick. */
+             * served at once instead of at the next tick. A ppoll costs
+             * more than a plain sleep, so short waits (fast sampling)
+             * leave the fd to the tick, which comes soon anyway. */
             fd = input_fd_of(sink);
-            if (fd < 0)
+            if (fd < 0 || wake - now < INPUT_WAIT_MIN_NS)
                 clock_sleep_until(wake);
             else if (clock_wait_fd(wake, fd) && handle_input(&lc, clock_now_ns(), start, &stats_start, res))
                 break;

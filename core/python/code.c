@@ -54,6 +54,12 @@ static void parse_print(const struct py_layout *L, const uint8_t *h, struct py_c
     memcpy(&p->ncode, h + L->co_size, 8);
     memcpy(&p->firstlineno, h + L->co_firstlineno, 4);
     memcpy(&p->firsttraceable, h + L->co_firsttraceable, 4);
+    /* A code object freed and replaced at the same address, its name
+     * strings too, compares equal on every pointer; its version, drawn from
+     * a counter when it was made, does not. */
+    p->version = 0;
+    if (L->co_version != PY_OFF_NONE)
+        memcpy(&p->version, h + L->co_version, 4);
     /* Shim code without a RESUME (3.14+'s __init__ cleanup shim) has its
      * first traceable instruction past its end: none of it is shown, as in
      * 3.13, where the shim's frames are all prologue. */
@@ -65,7 +71,8 @@ static int print_equal(const struct py_code_print *a, const struct py_code_print
 {
     return a->type == b->type && a->filename == b->filename && a->qualname == b->qualname &&
            a->linetable == b->linetable && a->ncode == b->ncode &&
-           a->firstlineno == b->firstlineno && a->firsttraceable == b->firsttraceable;
+           a->firstlineno == b->firstlineno && a->firsttraceable == b->firsttraceable &&
+           a->version == b->version;
 }
 
 static int loaded(const struct py_code *e)
@@ -132,7 +139,7 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
 {
     const struct py_layout *L = &t->L;
     uint8_t head[PY_LAYOUT_MAX_CODE];
-    struct py_code_print p;
+    struct py_code_print p, again;
     struct py_code *e;
     uint64_t type;
     uint32_t fid, qid;
@@ -170,6 +177,15 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
         rc = check_type(t, type, "bytes", &t->bytes_type);
     if (rc < 0)
         return rc;
+    /* The strings were read after the head: if the code object was freed
+     * and replaced in between (its version or a pointer differs now), they
+     * may belong to another one. Such a torn read fails the sample. */
+    rc = mem_read(t->r, addr, head, t->co_hi);
+    if (rc < 0)
+        return rc;
+    parse_print(L, head, &again);
+    if (!print_equal(&p, &again))
+        return diag_set(ERR_CORRUPT, "code object at 0x%llx changed while it was read", (unsigned long long)addr);
 
     rc = py_code_claim(&t->codes, addr, &e);
     if (rc < 0)

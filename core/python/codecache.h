@@ -24,6 +24,7 @@ struct py_code_print {
     int64_t ncode;          /* ob_size: code units */
     int32_t firstlineno;
     int32_t firsttraceable;
+    uint32_t version;       /* co_version (3.12, 3.13), 0 where not read */
 };
 
 struct py_code {

@@ -37,7 +37,7 @@ static const struct py_layout layout_311 = {
     .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE, .is_code_generation = PY_OFF_NONE, .ts_curexc = 96, .ts_exc_info = 120, .ts_exc_state = 320,
     .err_exc_value = 0, .err_previous = 8,
     .co_size = 16, .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
-    .co_firstlineno = 72, .co_firsttraceable = 168, .co_code_adaptive = 184,
+    .co_firstlineno = 72, .co_firsttraceable = 168, .co_code_adaptive = 184, .co_version = PY_OFF_NONE,
     .ob_type = 8, .tp_name = 24, .bytes_size = 16, .bytes_sval = 32,
     .uni_length = 16, .uni_state = 32, .uni_ascii_size = 48, .uni_compact_size = 72,
     .uni_kind_shift = 2, .uni_kind_mask = 7, .uni_compact_bit = 5, .uni_ascii_bit = 6,
@@ -61,7 +61,7 @@ static const struct py_layout layout_312 = {
     .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE, .is_code_generation = PY_OFF_NONE, .ts_curexc = 96, .ts_exc_info = 104, .ts_exc_state = 256,
     .err_exc_value = 0, .err_previous = 8,
     .co_size = 16, .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
-    .co_firstlineno = 68, .co_firsttraceable = 176, .co_code_adaptive = 192,
+    .co_firstlineno = 68, .co_firsttraceable = 176, .co_code_adaptive = 192, .co_version = 92,
     .ob_type = 8, .tp_name = 24, .bytes_size = 16, .bytes_sval = 32,
     .uni_length = 16, .uni_state = 32, .uni_ascii_size = 40, .uni_compact_size = 56,
     .uni_kind_shift = 2, .uni_kind_mask = 7, .uni_compact_bit = 5, .uni_ascii_bit = 6,
@@ -118,7 +118,8 @@ int py_layout_validate(const struct py_layout *L)
              !FITS(L->co_qualname, 8, PY_LAYOUT_MAX_CODE) || !FITS(L->co_linetable, 8, PY_LAYOUT_MAX_CODE) ||
              !FITS(L->co_firstlineno, 4, PY_LAYOUT_MAX_CODE) ||
              !FITS(L->co_firsttraceable, 4, PY_LAYOUT_MAX_CODE) ||
-             !FITS(L->co_code_adaptive, 0, PY_LAYOUT_MAX_CODE) || !FITS(L->ob_type, 8, PY_LAYOUT_MAX_CODE))
+             !FITS(L->co_code_adaptive, 0, PY_LAYOUT_MAX_CODE) || !FITS(L->ob_type, 8, PY_LAYOUT_MAX_CODE) ||
+             (L->co_version != PY_OFF_NONE && !FITS(L->co_version, 4, PY_LAYOUT_MAX_CODE)))
         bad = "code object";
     else if (!FITS(L->chunk_previous, 8, L->chunk_data) || !FITS(L->chunk_size, 8, L->chunk_data) ||
              !FITS(L->chunk_top, 8, L->chunk_data) || L->chunk_data > PY_LAYOUT_MAX_HEADER)

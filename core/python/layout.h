@@ -81,6 +81,8 @@ struct py_layout {
     uint32_t co_linetable;
     uint32_t co_firstlineno;
     uint32_t co_firsttraceable;
+    uint32_t co_version;             /* 3.12, 3.13: uint32 set from a counter when the
+                                        code object is made; PY_OFF_NONE otherwise */
     uint32_t co_code_adaptive;
 
     /* Thread status. The GIL (struct _gil_runtime_state) is embedded in

@@ -23,6 +23,9 @@
  *   tstate.exc_info            = current_exception + 8
  *   tstate.exc_state           = datastack_chunk + 24 (3.13, 3.14; published
  *                                by 3.15)
+ *   code.co_version            = co_firstlineno + 24 (3.13: co_nlocalsplus,
+ *                                co_framesize, co_nlocals, co_ncellvars,
+ *                                co_nfreevars in between)
  * The offsets inside the GIL struct and the GC state's fields in the
  * interpreter are differences and sums of published values (fix_gil_gc).
  *
@@ -53,7 +56,7 @@
     .fr_is_entry = PY_OFF_NONE, .rt_gil = PY_OFF_NONE, .err_exc_value = 0, .err_previous = 8, \
     .co_size = 16, .is_gc_frame = PY_OFF_NONE,                                               \
     .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE,                            \
-    .is_code_generation = PY_OFF_NONE,                                                       \
+    .is_code_generation = PY_OFF_NONE, .co_version = PY_OFF_NONE,                            \
     .uni_kind_shift = 2, .uni_kind_mask = 7, .uni_compact_bit = 5, .uni_ascii_bit = 6,       \
     .instr_mode = PY_INSTR_CURRENT
 
@@ -250,6 +253,7 @@ static const struct dbg_map map_313[] = {
     MAP(313, ts_exc_info, thread_state.current_frame, thread_state.size, 48),
     MAP(313, ts_exc_state, thread_state.datastack_chunk, thread_state.size, 24),
     MAP(313, uni_compact_size, unicode_object.asciiobject_size, unicode_object.size, 16),
+    MAP(313, co_version, code_object.firstlineno, code_object.size, 24),
 };
 
 static const struct dbg_map map_314[] = {

@@ -77,7 +77,7 @@ static int compute_spans(struct py_target *t)
                       L->ts_holds_gil, L->ts_gil_requested };
     uint32_t fr[] = { L->fr_executable, L->fr_previous, L->fr_instr, L->fr_owner, L->fr_is_entry };
     uint32_t co[] = { L->ob_type, L->co_size, L->co_filename, L->co_qualname, L->co_linetable,
-                      L->co_firstlineno, L->co_firsttraceable };
+                      L->co_firstlineno, L->co_firsttraceable, L->co_version };
     uint32_t lo;
 
     t->gil_lo = gil_lo;
@@ -86,7 +86,7 @@ static int compute_spans(struct py_target *t)
     py_layout_span(is, 4, &t->is_lo, &t->is_hi);
     py_layout_span(ts, sizeof ts / sizeof ts[0], &t->ts_lo, &t->ts_hi);
     py_layout_span(fr, 5, &lo, &t->fr_hi);
-    py_layout_span(co, 7, &lo, &t->co_hi);
+    py_layout_span(co, sizeof co / sizeof co[0], &lo, &t->co_hi);
     if (t->rt_hi - t->rt_lo > sizeof t->rt_buf || t->is_hi - t->is_lo > 1024 ||
         t->ts_hi - t->ts_lo > PY_LAYOUT_MAX_TSTATE || t->gil_len > PY_LAYOUT_MAX_GIL ||
         (L->main_mode == PY_MAIN_BY_INTERP_POINTER && L->is_threads_main == PY_OFF_NONE) ||

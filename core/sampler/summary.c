@@ -12,7 +12,8 @@ void sampler_print_summary(FILE *out, const tachyon_stats *st, uint64_t interval
     fprintf(out, "Captured %llu sample%s in %.2f seconds\n", (unsigned long long)st->attempts,
             st->attempts == 1 ? "" : "s", secs);
     fprintf(out, "Sample rate: %.2f samples/sec\n", rate);
-    fprintf(out, "Error rate: %.2f%%\n", err);
+    /* Upstream prints the percentage without a % sign. */
+    fprintf(out, "Error rate: %.2f\n", err);
     /* Like upstream, a short fall behind after Ctrl-C is not worth a warning. */
     if (!interrupted && expected > st->attempts) {
         uint64_t missed = expected - st->attempts;

@@ -12,6 +12,7 @@
 
 #include <tachyon/plugin.h>
 
+#include "announce.h"
 #include "bw_file.h"
 #include "bw_stream.h"
 #include "bw_tables.h"
@@ -186,8 +187,8 @@ static int binary_finish(void *state, const tachyon_finish_info *info)
     struct binary_state *st = state;
     int rc = checkpoint(st, info ? info->stats : NULL, 1);
     if (!rc)
-        st->host->log(st->host, TACHYON_LOG_INFO, "Binary profile written to %s (%llu samples)",
-                      st->host->session->output_path, (unsigned long long)st->stream.samples);
+        rc = pl_announce(st->host, "Binary profile written to %s (%llu samples)",
+                         st->host->session->output_path, (unsigned long long)st->stream.samples);
     return rc;
 }
 
@@ -206,7 +207,7 @@ static void binary_destroy(void *state)
 static const tachyon_format formats[] = {
     {
         .struct_size = sizeof(tachyon_format),
-        .flags = TACHYON_FORMAT_OPCODES,
+        .flags = TACHYON_FORMAT_OPCODES | TACHYON_FORMAT_ANNOUNCES,
         .name = "binary",
         .description = "Compact sample log (CPython 3.15 --binary format) for `tachyon replay`",
         .default_output = "binary_{pid}.bin",

@@ -5,6 +5,7 @@
 
 #include <tachyon/plugin.h>
 
+#include "announce.h"
 #include "buf.h"
 #include "labels.h"
 #include "render.h"
@@ -79,8 +80,7 @@ static int collapsed_finish(void *state, const tachyon_finish_info *info)
             rc = crc;
     }
     if (!rc && host->session->output_path)
-        host->log(host, TACHYON_LOG_INFO, "Collapsed stack output written to %s",
-                  host->session->output_path);
+        rc = pl_announce(host, "Collapsed stack output written to %s", host->session->output_path);
     pl_buf_free(&text);
     return rc;
 }
@@ -99,7 +99,7 @@ static void collapsed_destroy(void *state)
 static const tachyon_format formats[] = {
     {
         .struct_size = sizeof(tachyon_format),
-        .flags = 0,
+        .flags = TACHYON_FORMAT_ANNOUNCES,
         .name = "collapsed",
         .description = "Collapsed stacks for flamegraph.pl and similar tools",
         .default_output = "collapsed_{pid}.txt",

@@ -9,6 +9,7 @@
 
 #include <tachyon/plugin.h>
 
+#include "announce.h"
 #include "fg_agg.h"
 #include "fg_diff.h"
 #include "fg_html.h"
@@ -23,9 +24,9 @@ struct state {
 };
 
 static const tachyon_format formats[] = {
-    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES, "flamegraph",
+    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES | TACHYON_FORMAT_ANNOUNCES, "flamegraph",
      "interactive flame graph in one self-contained HTML file", "flamegraph_{pid}.html"},
-    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES, "diff_flamegraph",
+    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES | TACHYON_FORMAT_ANNOUNCES, "diff_flamegraph",
      "flame graph coloured by change against a baseline binary profile (--diff-flamegraph BASELINE.bin)",
      "diff_flamegraph_{pid}.html"},
 };
@@ -134,6 +135,8 @@ static int fg_finish(void *state, const tachyon_finish_info *info)
     json_decref(doc);
     if (rc < 0)
         st->host->log(st->host, TACHYON_LOG_ERROR, "flamegraph: could not write the report (error %d)", rc);
+    else
+        rc = pl_announce(st->host, "Flamegraph saved to: %s", st->host->session->output_path);
     return rc;
 }
 

@@ -30,7 +30,7 @@ struct state {
 };
 
 static const tachyon_format formats[] = {
-    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES | TACHYON_FORMAT_NO_MODE, "gecko",
+    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES | TACHYON_FORMAT_NO_MODE | TACHYON_FORMAT_ANNOUNCES, "gecko",
      "Firefox Profiler profile (JSON): per-thread tracks, call tree, GIL/CPU/GC/exception markers",
      "gecko_{pid}.json"},
 };

@@ -11,6 +11,7 @@
 
 #include <tachyon/plugin.h>
 
+#include "announce.h"
 #include "buf.h"
 #include "jl_frames.h"
 #include "jl_json.h"
@@ -209,7 +210,7 @@ static int jsonl_finish(void *state, const tachyon_finish_info *info)
             rc = crc;
     }
     if (!rc && host->session->output_path)
-        host->log(host, TACHYON_LOG_INFO, "JSONL profile written to %s", host->session->output_path);
+        rc = pl_announce(host, "JSONL profile written to %s", host->session->output_path);
     pl_buf_free(&b);
     return rc;
 }
@@ -226,7 +227,7 @@ static void jsonl_destroy(void *state)
 static const tachyon_format formats[] = {
     {
         .struct_size = sizeof(tachyon_format),
-        .flags = 0,
+        .flags = TACHYON_FORMAT_ANNOUNCES,
         .name = "jsonl",
         .description = "JSON Lines records (string and frame tables, per-frame aggregates) for programs",
         .default_output = "jsonl_{pid}.jsonl",

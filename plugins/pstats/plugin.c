@@ -187,7 +187,8 @@ static void pstats_destroy(void *state)
 static const tachyon_format formats[] = {
     {
         .struct_size = sizeof(tachyon_format),
-        .flags = TACHYON_FORMAT_STDOUT,
+        /* As upstream, a marshal file written with -o is not announced. */
+        .flags = TACHYON_FORMAT_STDOUT | TACHYON_FORMAT_ANNOUNCES,
         .name = "pstats",
         .description = "Statistics table on stdout, or a pstats (marshal) file with -o",
         .default_output = "pstats_{pid}.pstats",

@@ -96,6 +96,33 @@ class Profiles(unittest.TestCase):
         self.assertRegex(r.stdout, r"split\.py:\d+\(hot\)")
         self.assertNotIn("\x1b[", r.stdout)
 
+    def test_end_of_run_lines_as_upstream(self):
+        """Each bundled format announces its output in upstream's words on
+        stdout, once, and the host adds no generic line of its own."""
+        name, python = interpreters()[0]
+        cases = [
+            ("--collapsed", "c.txt", r"^Collapsed stack output written to {}$"),
+            ("--flamegraph", "f.html", r"^Flamegraph saved to: {}$"),
+            ("--gecko", "g.json", r"^Gecko profile written to {}$"),
+            ("--jsonl", "j.jsonl", r"^JSONL profile written to {}$"),
+            ("--binary", "b.bin", r"^Binary profile written to {} \(\d+ samples\)$"),
+            ("--pstats", "p.pstats", None),  # upstream prints nothing for the marshal file
+        ]
+        with TempDir() as d:
+            for flag, fname, pattern in cases:
+                with self.subTest(format=flag):
+                    out = os.path.join(d, fname)
+                    r = run_tachyon(["run", "--python", python, flag, "-o", out, workload("split.py"), "0.5"])
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertTrue(os.path.getsize(out) > 0)
+                    self.assertRegex(r.stdout, r"(?m)^Error rate: \d+\.\d\d$")
+                    self.assertNotIn("Profile written to", r.stdout + r.stderr)
+                    if pattern:
+                        self.assertEqual(len(re.findall(pattern.format(re.escape(out)), r.stdout, re.M)), 1,
+                                         r.stdout)
+                    else:
+                        self.assertNotIn("written to", r.stdout + r.stderr)
+
     def test_pstats_marshal_loads_in_every_interpreter(self):
         _, python = interpreters()[0]
         with TempDir() as d:

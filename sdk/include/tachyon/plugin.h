@@ -255,8 +255,7 @@ struct tachyon_host {
      * is always polled). -1 stops watching. 0 or TACHYON_ERR_INVALID. */
     int (*watch_input)(const tachyon_host *host, int fd);
 
-    /* ---- Appended after 1.1 (the minor version is bumped with the next
-     * release of the ABI): check
+    /* ---- 1.1, for comparing profiles: check
      * TACHYON_HAS_FIELD(host, tachyon_host, replay_profile) before use. ---- */
 
     /* Read the binary profile (the --binary format, tachyon's or CPython's)
@@ -280,6 +279,10 @@ struct tachyon_host {
 #define TACHYON_FORMAT_NO_MODE (1u << 2)     /* records every status itself; --mode is refused */
 #define TACHYON_FORMAT_STDOUT (1u << 3)      /* writes to stdout unless -o is given */
 #define TACHYON_FORMAT_INTERACTIVE (1u << 4) /* drives the terminal (live view) */
+/* 1.1: the plugin prints its own end-of-run line naming what it wrote (as
+ * upstream's "Collapsed stack output written to ..."), or deliberately none,
+ * so the host adds no generic "Profile written to" line. */
+#define TACHYON_FORMAT_ANNOUNCES (1u << 5)
 
 typedef struct tachyon_format {
     uint32_t struct_size;

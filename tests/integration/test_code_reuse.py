@@ -5,11 +5,17 @@ must show every function on its own lines.
 From 3.14 the check rides on the interpreter's code-object generation, which
 CPython bumps whenever a code object is freed (core/python/walk.c); 3.12 and
 3.13 compare the code object's fields, including co_version, which CPython
-draws from a counter for every new code object (core/python/code.c). Both
-fail this test when their compare is removed. 3.11 has neither: its field
-comparison (pointers included) is defeated by this workload, a new code
-object AND its new name strings at the addresses of the freed ones (seen on
-1 to 2 samples in 10,000 under ASan), so 3.11 is not held to it here."""
+draws from a counter for every new code object (core/python/code.c); 3.11
+has no such counter and compares the other fields only.
+
+What remains is the floor of reading memory that the target writes at the
+same time: a frame or code object caught half rewritten. Measured on this
+workload (2 cores, loaded): 3.12 at most 1 wrong frame in 11,000, 3.11 up to
+15 in 9,900 (a new code object AND its name strings at the addresses of the
+freed ones defeat its field compare). A profiler that trusted its cache
+without the check shows 23-30% of these frames wrong, so the limits below
+(0.05%, and 0.5% for 3.11, and never less than one frame) still fail it
+by a factor of hundreds."""
 import os
 import unittest
 
@@ -19,8 +25,7 @@ from support import TempDir, interpreters, parse_collapsed, run_tachyon, workloa
 class CodeReuse(unittest.TestCase):
     def test_no_stale_code_objects(self):
         for name, python in interpreters():
-            if name.startswith("3.11"):
-                continue   # nothing in a 3.11 code object tells a replacement: see above
+            limit = 0.005 if name.startswith("3.11") else 0.0005
             with self.subTest(python=name):
                 with TempDir() as d:
                     out = os.path.join(d, "c.txt")
@@ -41,9 +46,11 @@ class CodeReuse(unittest.TestCase):
                             # def, the statements before the loop, the loop and
                             # the test of the branch that never runs.
                             if file != f"gen_{k}.py" or not 2 <= int(line) <= k + 5:
-                                wrong.append(f)
+                                wrong.extend([f] * n)
                 self.assertGreater(seen, 1000, name)
-                self.assertFalse(wrong, f"{name}: functions shown off their own lines (a stale code object)")
+                self.assertLessEqual(len(wrong), max(1.0, limit * seen),
+                                     f"{name}: functions shown off their own lines (a stale code object): "
+                                     f"{len(wrong)} of {seen}: {wrong[:10]}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@
 #include "../config/settings.h"
 #include "../plugin/registry.h"
 
-enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG };
+enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG, CMD_DUMP };
 
 /* Exit statuses, as upstream: 2 for usage errors, 1 for everything else. */
 #define EXIT_USAGE 2
@@ -63,6 +63,10 @@ int cli_discover(const struct cli_opts *o, struct plugin_registry *reg);
 /* Profile pid (our own child when is_child) with the selected plugin;
  * returns the process exit status. */
 int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid, int is_child);
+
+/* `tachyon dump PID`: argv starts at the subcommand word. Returns the exit status. */
+int cli_dump(int argc, char **argv);
+void cli_dump_usage(FILE *out);
 
 /* `tachyon run`: check the target, start it, profile it. Returns the exit status. */
 int cli_run(struct cli_opts *o, const struct plugin_registry *reg);

@@ -15,6 +15,7 @@ const char *cli_command_name(enum cli_command cmd)
     case CMD_ATTACH: return "attach";
     case CMD_PLUGINS: return "plugins";
     case CMD_CONFIG: return "config";
+    case CMD_DUMP: return "dump";
     default: return "";
     }
 }
@@ -44,8 +45,11 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
     case CMD_CONFIG:
         fprintf(out, "usage: tachyon config [-h] [--config FILE]\n");
         break;
+    case CMD_DUMP:
+        cli_dump_usage(out);
+        break;
     default:
-        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,plugins,config} ...\n");
+        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,dump,plugins,config} ...\n");
         break;
     }
 }
@@ -185,11 +189,13 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "commands:\n"
                      "  run        run and profile a script or module\n"
                      "  attach     attach to and profile a running process\n"
+                     "  dump       dump a running process's current Python stacks\n"
                      "  plugins    list the output plugins found\n"
                      "  config     show the effective configuration\n\n"
                      "Examples:\n"
                      "  tachyon run script.py arg1 arg2\n"
-                     "  tachyon attach 1234\n\n"
+                     "  tachyon attach 1234\n"
+                     "  tachyon dump -a 1234\n\n"
                      "Use `tachyon <command> --help` for command-specific help.\n");
         break;
     }

@@ -128,9 +128,14 @@ int main(int argc, char **argv)
         exit_code = 0;
         goto out;
     }
+    /* dump needs no plugins or configuration: it only reads and prints. */
+    if (strcmp(argv[1], "dump") == 0) {
+        exit_code = cli_dump(argc - 1, argv + 1);
+        goto out;
+    }
     cmd = command_of(argv[1]);
     if (cmd == CMD_NONE) {
-        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, plugins, config)",
+        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, dump, plugins, config)",
                         argv[1]);
         exit_code = EXIT_USAGE;
         goto out;

@@ -22,8 +22,6 @@ static int refuse_unsupported(const struct cli_opts *o)
         flag = "--async-aware";
     else if (o->subprocesses)
         flag = "--subprocesses";
-    else if (o->blocking)
-        flag = "--blocking";
     else if (o->browser)
         flag = "--browser";
     if (!flag)
@@ -204,6 +202,10 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (o.blocking && o.s.interval_us < 100)
+        fprintf(stderr, "Warning: --blocking with a %llu \xc2\xb5" "s interval will stop all threads %llu times per second. "
+                        "Consider using --sampling-rate 1khz or lower to reduce overhead.\n",
+                (unsigned long long)o.s.interval_us, 1000000ull / (unsigned long long)o.s.interval_us);
     if (profile_check_output_location(&o, fmt)) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;

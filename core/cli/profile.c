@@ -14,6 +14,7 @@
 #include "../intern/intern.h"
 #include "../mem/reader.h"
 #include "../plugin/session.h"
+#include "../proc/pause.h"
 #include "../proc/process.h"
 #include "../python/python.h"
 #include "../sampler/clock.h"
@@ -31,6 +32,7 @@ struct profile {
     struct interner *interner;
     struct py_target *target;
     struct plugin_session *plugin;
+    struct proc_pause *pause;    /* --blocking */
     tachyon_session session;
     tachyon_stats stats;
     char *output_path;
@@ -186,7 +188,18 @@ static int sink_tick(void *ctx, uint64_t now_ns)
 
 static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
-    return py_target_sample(ctx, o, cb, cb_ctx);
+    struct profile *p = ctx;
+    int rc;
+
+    if (!p->pause)
+        return py_target_sample(p->target, o, cb, cb_ctx);
+    /* --blocking: the snapshot is read while every thread is stopped. */
+    rc = proc_pause_stop(p->pause);
+    if (rc)
+        return rc;
+    rc = py_target_sample(p->target, o, cb, cb_ctx);
+    proc_pause_resume(p->pause);
+    return rc;
 }
 
 /* Wait up to TERMINATE_GRACE_NS for the child to exit and collect it. */
@@ -220,6 +233,7 @@ static void release(struct profile *p)
 {
     if (p->plugin)
         plugin_session_destroy(p->plugin);
+    proc_pause_destroy(p->pause);
     if (p->target)
         py_target_close(p->target);
     if (p->reader)
@@ -303,6 +317,18 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
+    if (o->blocking) {
+        /* Find out now, not sample by sample, if the threads cannot be
+         * stopped (another debugger traces the target). */
+        rc = proc_pause_create(pid, &p.pause);
+        if (!rc)
+            rc = proc_pause_stop(p.pause);
+        if (rc) {
+            fprintf(stderr, "Error: %s\n", diag_message());
+            goto out;
+        }
+        proc_pause_resume(p.pause);
+    }
     rc = profile_output_path(o, fmt, pid, &p.output_path);
     if (rc)
         goto out;
@@ -352,8 +378,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     {
         struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };
         p.session.start_time_unix_ns = clock_realtime_ns();
-        rc = sampler_run(&sc, source_sample, p.target, &sink, &p.stats, &res);
+        rc = sampler_run(&sc, source_sample, &p, &sink, &p.stats, &res);
     }
+    if (p.pause && !res.child_reaped && proc_pause_leader_status(p.pause, &res.child_status))
+        res.child_reaped = 1;   /* the stop's wait collected our child's exit */
     if (res.child_reaped) {
         reaped = 1;
         status = res.child_status;

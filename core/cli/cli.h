@@ -68,6 +68,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
 int cli_dump(int argc, char **argv);
 void cli_dump_usage(FILE *out);
 
+/* --browser: open the report at path in the user's browser when format
+ * (or path) is an HTML report; warnings only, never an error. */
+int cli_open_browser(const char *format, const char *path);
+
 /* `tachyon run`: check the target, start it, profile it. Returns the exit status. */
 int cli_run(struct cli_opts *o, const struct plugin_registry *reg);
 

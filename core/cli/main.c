@@ -22,8 +22,6 @@ static int refuse_unsupported(const struct cli_opts *o)
         flag = "--async-aware";
     else if (o->subprocesses)
         flag = "--subprocesses";
-    else if (o->browser)
-        flag = "--browser";
     if (!flag)
         return 0;
     return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);

@@ -409,6 +409,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     rc = plugin_session_finish(p.plugin, &fin);
     if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path)
         fprintf(stderr, "Profile written to %s\n", p.output_path);
+    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && o->browser)
+        cli_open_browser(o->s.format, p.output_path);
 
     if (plugin_session_failed(p.plugin) || rc) {
         exit_code = EXIT_FAIL;

@@ -7,22 +7,11 @@
 
 #include "../common/err.h"
 #include "../proc/process.h"
-#include "aggregate.h"
 #include "clock.h"
-#include "rtstats.h"
 #include "signals.h"
 
 #define TICK_NS (100ull * 1000000ull)      /* flush merged samples and tick plugins */
 #define CHILD_POLL_NS (10ull * 1000000ull) /* how often we look for our child's exit */
-
-struct loop_ctx {
-    const struct sampler_config *cfg;
-    const struct sample_sink *sink;
-    tachyon_stats *stats;
-    struct aggregator agg;
-    uint64_t now_rel_ns;
-    int sink_failed;
-};
 
 int sampler_mode_keeps(int mode, uint32_t status)
 {
@@ -36,7 +25,7 @@ int sampler_mode_keeps(int mode, uint32_t status)
 
 static int deliver(void *vctx, const tachyon_sample *s)
 {
-    struct loop_ctx *lc = vctx;
+    struct sampler_state *lc = vctx;
     int rc = lc->sink->deliver(lc->sink->ctx, s);
     if (rc)
         lc->sink_failed = 1;
@@ -45,7 +34,7 @@ static int deliver(void *vctx, const tachyon_sample *s)
 
 static int on_thread(void *vctx, const struct py_thread_sample *ts)
 {
-    struct loop_ctx *lc = vctx;
+    struct sampler_state *lc = vctx;
     tachyon_sample s;
 
     if (!sampler_mode_keeps(lc->cfg->mode, ts->status)) {
@@ -89,104 +78,150 @@ static int target_gone(const struct sampler_config *c, struct sampler_result *re
     return !proc_alive(c->pid);
 }
 
-int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_ctx,
-                const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res)
+int sampler_begin(struct sampler_state *st, const struct sampler_config *c, sample_source_fn src, void *src_ctx,
+                  const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res, uint64_t now)
 {
-    struct loop_ctx lc;
-    struct rtstats rt;
-    uint64_t start, next, now, last_tick, last_child_poll, last_attempt = 0;
-    uint64_t interval = c->interval_ns ? c->interval_ns : 100000;
     int rc;
 
     memset(res, 0, sizeof *res);
-    memset(&lc, 0, sizeof lc);
-    lc.cfg = c;
-    lc.sink = sink;
-    lc.stats = stats;
-    rc = aggregator_init(&lc.agg, c->max_weight);
+    memset(st, 0, sizeof *st);
+    st->cfg = c;
+    st->src = src;
+    st->src_ctx = src_ctx;
+    st->sink = sink;
+    st->stats = stats;
+    st->res = res;
+    st->interval = c->interval_ns ? c->interval_ns : 100000;
+    rc = aggregator_init(&st->agg, c->max_weight);
     if (rc)
         return rc;
-    rtstats_init(&rt);
-
+    rtstats_init(&st->rt);
     res->start_realtime_ns = clock_realtime_ns();
-    start = next = last_tick = last_child_poll = clock_now_ns();
-    for (;;) {
-        if (signals_stop_requested()) {
-            res->interrupted = 1;
-            break;
-        }
-        if (lc.sink_failed)
-            break;
-        now = clock_now_ns();
-        if (c->duration_ns && now - start >= c->duration_ns)
-            break;
-        if (now < next) {
-            clock_sleep_until(next);
-            continue;
-        }
-        /* Behind schedule by one interval or more: skip the slots we can no
-         * longer honour instead of bursting, and count them as missed. */
-        if (now - next >= interval) {
-            uint64_t skipped = (now - next) / interval;
-            stats->missed += skipped;
-            next += skipped * interval;
-        }
+    st->start = st->next = st->last_tick = st->last_child_poll = now;
+    return 0;
+}
 
-        lc.now_rel_ns = now - start;
-        stats->attempts++;
-        rc = src(src_ctx, &c->opts, on_thread, &lc);
-        if (rc == 0) {
-            stats->successes++;
-        } else if (lc.sink_failed) {
-            break;
-        } else if (rc == ERR_NOPROC) {
+uint64_t sampler_next_due(const struct sampler_state *st)
+{
+    uint64_t due = st->next;
+    if (st->cfg->duration_ns && st->start + st->cfg->duration_ns < due)
+        due = st->start + st->cfg->duration_ns;
+    return due;
+}
+
+int sampler_step(struct sampler_state *st, uint64_t now)
+{
+    const struct sampler_config *c = st->cfg;
+    struct sampler_result *res = st->res;
+    tachyon_stats *stats = st->stats;
+    int rc;
+
+    if (st->done)
+        return 1;
+    if (signals_stop_requested()) {
+        res->interrupted = 1;
+        return st->done = 1;
+    }
+    if (st->sink_failed || (c->duration_ns && now - st->start >= c->duration_ns))
+        return st->done = 1;
+    if (now < st->next)
+        return 0;
+    /* Behind schedule by one interval or more: skip the slots we can no
+     * longer honour instead of bursting, and count them as missed. */
+    if (now - st->next >= st->interval) {
+        uint64_t skipped = (now - st->next) / st->interval;
+        stats->missed += skipped;
+        st->next += skipped * st->interval;
+    }
+
+    st->now_rel_ns = now - st->start;
+    stats->attempts++;
+    rc = st->src(st->src_ctx, &c->opts, on_thread, st);
+    if (rc == 0) {
+        stats->successes++;
+    } else if (st->sink_failed) {
+        return st->done = 1;
+    } else if (rc == ERR_NOPROC) {
+        res->target_exited = 1;
+        stats->attempts--;
+        return st->done = 1;
+    } else {
+        stats->failures++;
+        /* A run of failures usually means the target is exiting. */
+        if (target_gone(c, res)) {
             res->target_exited = 1;
             stats->attempts--;
-            break;
-        } else {
-            stats->failures++;
-            /* A run of failures usually means the target is exiting. */
-            if (target_gone(c, res)) {
-                res->target_exited = 1;
-                stats->attempts--;
-                stats->failures--;
-                break;
-            }
-        }
-        if (c->realtime_stats && last_attempt)
-            rtstats_record(&rt, now - last_attempt);
-        last_attempt = now;
-        next += interval;
-
-        if (c->is_child && now - last_child_poll >= CHILD_POLL_NS) {
-            last_child_poll = now;
-            if (child_gone(c, res)) {
-                res->target_exited = 1;
-                break;
-            }
-        }
-        if (now - last_tick >= TICK_NS) {
-            last_tick = now;
-            stats->duration_ns = now - start;
-            stats->expected = stats->duration_ns / interval;
-            if (aggregator_flush(&lc.agg, deliver, &lc))
-                break;
-            if (sink->tick && sink->tick(sink->ctx, now - start)) {
-                lc.sink_failed = 1;
-                break;
-            }
-            if (c->realtime_stats)
-                rtstats_maybe_print(&rt, c->stats_out, stats, now);
+            stats->failures--;
+            return st->done = 1;
         }
     }
-    now = clock_now_ns();
-    stats->duration_ns = now - start;
-    stats->expected = stats->duration_ns / interval;
-    if (!lc.sink_failed)
-        aggregator_flush(&lc.agg, deliver, &lc);
-    if (c->realtime_stats && rt.printed)
-        fputc('\n', c->stats_out);
-    aggregator_free(&lc.agg);
-    res->sink_failed = lc.sink_failed;
+    if (c->realtime_stats && st->last_attempt)
+        rtstats_record(&st->rt, now - st->last_attempt);
+    st->last_attempt = now;
+    st->next += st->interval;
+
+    if (c->is_child && now - st->last_child_poll >= CHILD_POLL_NS) {
+        st->last_child_poll = now;
+        if (child_gone(c, res)) {
+            res->target_exited = 1;
+            return st->done = 1;
+        }
+    }
+    if (now - st->last_tick >= TICK_NS) {
+        st->last_tick = now;
+        stats->duration_ns = now - st->start;
+        stats->expected = stats->duration_ns / st->interval;
+        if (aggregator_flush(&st->agg, deliver, st))
+            return st->done = 1;
+        if (st->sink->tick && st->sink->tick(st->sink->ctx, now - st->start)) {
+            st->sink_failed = 1;
+            return st->done = 1;
+        }
+        if (c->realtime_stats)
+            rtstats_maybe_print(&st->rt, c->stats_out, stats, now);
+    }
+    return 0;
+}
+
+void sampler_end(struct sampler_state *st)
+{
+    uint64_t now = clock_now_ns();
+    tachyon_stats *stats = st->stats;
+
+    stats->duration_ns = now - st->start;
+    stats->expected = stats->duration_ns / st->interval;
+    if (!st->sink_failed)
+        aggregator_flush(&st->agg, deliver, st);
+    if (st->cfg->realtime_stats && st->rt.printed)
+        fputc('\n', st->cfg->stats_out);
+    aggregator_free(&st->agg);
+    st->res->sink_failed = st->sink_failed;
+}
+
+int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_ctx,
+                const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res)
+{
+    struct sampler_state *st;
+    uint64_t now;
+    int rc;
+
+    /* The aggregator is large: keep it off the stack. */
+    st = malloc(sizeof *st);
+    if (!st)
+        return ERR_NOMEM;
+    rc = sampler_begin(st, c, src, src_ctx, sink, stats, res, clock_now_ns());
+    if (rc) {
+        free(st);
+        return rc;
+    }
+    for (;;) {
+        now = clock_now_ns();
+        if (sampler_step(st, now))
+            break;
+        if (sampler_next_due(st) > clock_now_ns())
+            clock_sleep_until(sampler_next_due(st));
+    }
+    sampler_end(st);
+    free(st);
     return 0;
 }

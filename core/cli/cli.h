@@ -25,6 +25,7 @@ struct cli_opts {
     int subprocesses;
     int blocking;
     int browser;
+    int verbose;                 /* -v: say which children --subprocesses skipped, and why */
     const char *format_flag;     /* the --pstats/--collapsed/... alias given, for messages */
     const char *sort;            /* pstats --sort, NULL when not given */
     long limit;                  /* pstats --limit, -1 when not given */

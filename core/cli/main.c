@@ -20,8 +20,6 @@ static int refuse_unsupported(const struct cli_opts *o)
     const char *flag = NULL;
     if (o->s.async_aware)
         flag = "--async-aware";
-    else if (o->subprocesses)
-        flag = "--subprocesses";
     if (!flag)
         return 0;
     return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);

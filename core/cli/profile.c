@@ -26,19 +26,6 @@
 #define STARTUP_TIMEOUT_NS (30ull * 1000000000ull)
 #define TERMINATE_GRACE_NS (2ull * 1000000000ull)
 
-struct profile {
-    struct py_image img;
-    struct mem_reader *reader;
-    struct interner *interner;
-    struct py_target *target;
-    struct plugin_session *plugin;
-    struct proc_pause *pause;    /* --blocking */
-    tachyon_session session;
-    tachyon_stats stats;
-    char *output_path;
-    char command_line[1024];
-    char source_root[64];
-};
 
 static int child_exited(pid_t pid, int *status)
 {
@@ -154,7 +141,7 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     }
 }
 
-static void read_command_line(pid_t pid, char *buf, size_t len)
+void profile_read_command_line(pid_t pid, char *buf, size_t len)
 {
     char path[64];
     ssize_t n;
@@ -176,17 +163,17 @@ static void read_command_line(pid_t pid, char *buf, size_t len)
             buf[i] = ' ';
 }
 
-static int sink_deliver(void *ctx, const tachyon_sample *s)
+int profile_sink_deliver(void *ctx, const tachyon_sample *s)
 {
     return plugin_session_sample(ctx, s);
 }
 
-static int sink_tick(void *ctx, uint64_t now_ns)
+int profile_sink_tick(void *ctx, uint64_t now_ns)
 {
     return plugin_session_tick(ctx, now_ns);
 }
 
-static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
+int profile_source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
     struct profile *p = ctx;
     int rc;
@@ -229,7 +216,7 @@ static void stop_child(pid_t pid, int *status, int *reaped)
         *reaped = 1;
 }
 
-static void release(struct profile *p)
+void profile_release(struct profile *p)
 {
     if (p->plugin)
         plugin_session_destroy(p->plugin);
@@ -264,6 +251,27 @@ static void print_no_samples(const struct cli_opts *o)
         fprintf(stderr, "In exception mode only threads handling an exception are sampled. Try --mode=wall.\n");
 }
 
+void profile_sampler_config(const struct cli_opts *o, const tachyon_format *fmt, pid_t pid, int is_child,
+                            struct sampler_config *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->interval_ns = o->s.interval_us * 1000ull;
+    sc->duration_ns = (uint64_t)(o->s.duration_s * 1e9);
+    sc->mode = o->s.mode;
+    sc->opts.all_threads = o->s.all_threads;
+    sc->opts.gc = o->s.gc;
+    sc->opts.native = o->s.native;
+    sc->opts.opcodes = o->s.opcodes;
+    sc->opts.thread_status = 1;
+    /* The kernel's on-CPU state costs a /proc read per thread and sample:
+     * only cpu mode and formats that record every status use it. */
+    sc->opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
+    sc->realtime_stats = o->s.realtime_stats;
+    sc->pid = pid;
+    sc->is_child = is_child;
+    sc->stats_out = stderr;
+}
+
 int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid, int is_child)
 {
     struct profile p;
@@ -275,6 +283,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     const tachyon_format *fmt = NULL;
     int rc, status = 0, reaped = 0, exit_code = EXIT_FAIL;
     FILE *summary_out = stdout;
+    struct tree *tree = NULL;
 
     memset(&p, 0, sizeof p);
     memset(&res, 0, sizeof res);
@@ -332,7 +341,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     rc = profile_output_path(o, fmt, pid, &p.output_path);
     if (rc)
         goto out;
-    read_command_line(pid, p.command_line, sizeof p.command_line);
+    profile_read_command_line(pid, p.command_line, sizeof p.command_line);
     snprintf(p.source_root, sizeof p.source_root, "/proc/%d/root", (int)pid);
     profile_fill_session(o, &p.session, pid, py_target_hexversion(p.target), py_target_version(p.target),
                          p.output_path, p.command_line);
@@ -356,29 +365,21 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
-    memset(&sc, 0, sizeof sc);
-    sc.interval_ns = o->s.interval_us * 1000ull;
-    sc.duration_ns = (uint64_t)(o->s.duration_s * 1e9);
-    sc.mode = o->s.mode;
-    sc.opts.all_threads = o->s.all_threads;
-    sc.opts.gc = o->s.gc;
-    sc.opts.native = o->s.native;
-    sc.opts.opcodes = o->s.opcodes;
-    sc.opts.thread_status = 1;
-    /* The kernel's on-CPU state costs a /proc read per thread and sample:
-     * only cpu mode and formats that record every status use it. */
-    sc.opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
-    sc.realtime_stats = o->s.realtime_stats;
-    sc.pid = pid;
-    sc.is_child = is_child;
+    profile_sampler_config(o, fmt, pid, is_child, &sc);
     /* Data written to standard output must not be mixed with our report. */
     if (!p.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
         summary_out = stderr;
     sc.stats_out = summary_out;
     {
-        struct sample_sink sink = { sink_deliver, sink_tick, p.plugin };
+        struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin };
         p.session.start_time_unix_ns = clock_realtime_ns();
-        rc = sampler_run(&sc, source_sample, &p, &sink, &p.stats, &res);
+        if (o->subprocesses) {
+            rc = tree_create(o, reg, entry, fmt, pid, &tree);
+            if (!rc)
+                rc = tree_run_parent(tree, &sc, &p, &sink, &res);
+        } else {
+            rc = sampler_run(&sc, profile_source_sample, &p, &sink, &p.stats, &res);
+        }
     }
     if (p.pause && !res.child_reaped && proc_pause_leader_status(p.pause, &res.child_status))
         res.child_reaped = 1;   /* the stop's wait collected our child's exit */
@@ -412,6 +413,9 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && o->browser)
         cli_open_browser(o->s.format, p.output_path);
 
+    if (tree)
+        tree_finish(tree);
+
     if (plugin_session_failed(p.plugin) || rc) {
         exit_code = EXIT_FAIL;
     } else if (is_child && reaped && !res.interrupted) {
@@ -422,6 +426,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
 out:
     if (is_child)
         stop_child(pid, &status, &reaped);
-    release(&p);
+    tree_destroy(tree);
+    profile_release(&p);
     return exit_code;
 }

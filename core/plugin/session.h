@@ -29,6 +29,7 @@ struct plugin_session_config {
     const struct settings *settings;       /* core/config/settings.h: plugin_opts for this plugin */
     const tachyon_stats *stats;            /* updated in place by the sampler; host->stats returns it */
     const char *source_root;               /* e.g. "/proc/PID/root"; read_source prefixes it, NULL = none */
+    int quiet;                             /* drop the plugin's info messages (--subprocesses children) */
 };
 
 /* The config's session, stats and settings are used in place, not copied:

@@ -13,7 +13,9 @@
  * at once (subprocess) is then seen as the new program, not as a copy of
  * its parent's stack. A child that execs later is re-probed; a session
  * that ran only briefly before the exec is dropped as such a copy. */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,7 +47,6 @@
 #define OPEN_RETRY_NS (2000ull * 1000000ull)     /* a runtime that keeps failing to open is given up */
 #define EXEC_COPY_NS (50ull * 1000000ull)     /* a session younger than this at exec was a fork's copy */
 #define WAIT_BOUND_NS (30ull * 1000000000ull) /* children profiled after the parent ended, at most */
-#define EXEC_GUESS_FAILURES 50                /* scanning: failures in a row on a live child mean an exec */
 
 enum child_state { C_PENDING, C_ACTIVE, C_DONE };
 
@@ -69,7 +70,7 @@ struct child {
     struct sampler_result res;
     struct sample_sink sink;
     uint64_t started_ns;
-    uint64_t last_successes, fails_in_row;
+    uint64_t exec_fp;            /* exec_fingerprint when its runtime was found */
 };
 
 struct tree {
@@ -84,6 +85,7 @@ struct tree {
     size_t active;
     uint64_t next_watch_ns;
     enum mem_backend backend;    /* the parent's: children are the same kind of process */
+    uint64_t rounds, watch_ns;
 };
 
 static void verbose(const struct tree *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -288,14 +290,36 @@ static void start_child(struct tree *t, struct child *c, uint64_t now)
     unpark(t, c, 0);   /* the new program's profile takes the name */
     c->state = C_ACTIVE;
     c->started_ns = now;
-    c->last_successes = 0;
-    c->fails_in_row = 0;
     t->active++;
     fprintf(stderr, "Started profiler for child process %d\n", (int)c->pid);
     verbose(t, "Child process %d: Python %s, seen %.2f ms after its fork, profiled from %.1f ms after its %s "
             "(runtime opened in %.2f ms)", (int)c->pid, py_target_version(c->p.target),
             (double)(c->seen_ns - c->fork_ns) / 1e6, (double)(now - c->born_ns) / 1e6,
             c->born_ns == c->fork_ns ? "fork" : "exec", (double)c->open_ns / 1e6);
+}
+
+/* Scanning cannot see an exec, but every exec gets a new auxiliary
+ * vector: AT_RANDOM points at 16 fresh random bytes on the new stack, so
+ * its address changes with the program (and with ASLR, always). */
+static uint64_t exec_fingerprint(pid_t pid)
+{
+    char path[48];
+    uint64_t v[2 * 64], fp = 0;
+    ssize_t n;
+    size_t i;
+    int fd;
+
+    snprintf(path, sizeof path, "/proc/%d/auxv", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, v, sizeof v);
+    close(fd);
+    for (i = 0; n > 0 && i + 1 < (size_t)n / sizeof v[0]; i += 2) {
+        if (v[i] == AT_RANDOM || v[i] == AT_ENTRY || v[i] == AT_PHDR)
+            fp = fp * 0x9e3779b97f4a7c15ull + v[i + 1];
+    }
+    return fp;
 }
 
 /* Is the pending child a Python process yet? Opens its decoder if so. */
@@ -337,6 +361,7 @@ static void probe(struct tree *t, struct child *c, uint64_t now)
             c->waiting_exec = 1;
             return;
         }
+        c->exec_fp = exec_fingerprint(c->pid);
         if (!rc)
             rc = mem_reader_open_process(c->pid, t->backend, &c->p.reader);
         if (!rc)
@@ -469,18 +494,6 @@ static void on_event(void *ctx, const struct child_event *ev)
     }
 }
 
-/* Scanning cannot see an exec: a live child whose every read fails has
- * become another program (or is being torn down). */
-static int looks_execed(struct child *c)
-{
-    if (c->p.stats.successes != c->last_successes) {
-        c->last_successes = c->p.stats.successes;
-        c->fails_in_row = 0;
-        return 0;
-    }
-    return ++c->fails_in_row > EXEC_GUESS_FAILURES;
-}
-
 static uint64_t serve_children(struct tree *t, uint64_t now, uint64_t wake)
 {
     size_t i;
@@ -513,14 +526,28 @@ static int round_once(struct tree *t, struct sampler_state *parent)
     int fd = child_watch_fd(t->watch);
     size_t i;
 
+    t->rounds++;
     if (now >= t->next_watch_ns) {
+        uint64_t w0 = clock_now_ns();
         child_watch_poll(t->watch, on_event, t);
+        t->watch_ns += clock_now_ns() - w0;
         t->next_watch_ns = now + (fd >= 0 ? WATCH_POLL_NS : SCAN_POLL_NS);
         /* Without exec events, a pending non-Python child is re-checked
-         * (its executable) at every scan. */
-        for (i = 0; fd < 0 && i < t->n; i++)
-            if (t->c[i]->state == C_PENDING && t->c[i]->waiting_exec)
-                probe(t, t->c[i], now);
+         * (its executable) at every scan, and a profiled one for a new
+         * program under the same PID. */
+        for (i = 0; fd < 0 && i < t->n; i++) {
+            struct child *c = t->c[i];
+            if (c->state == C_PENDING && c->waiting_exec) {
+                probe(t, c, now);
+            } else if (c->p.reader && c->state != C_DONE) {
+                /* 0: unreadable, i.e. exiting; its own loop sees that. */
+                uint64_t fp = exec_fingerprint(c->pid);
+                if (fp && fp != c->exec_fp) {
+                    struct child_event ev = { CHILD_EXEC, c->pid, 0, 0 };
+                    on_event(t, &ev);
+                }
+            }
+        }
     }
     if (parent) {
         if (sampler_step(parent, now))
@@ -529,13 +556,6 @@ static int round_once(struct tree *t, struct sampler_state *parent)
             wake = sampler_next_due(parent);
     }
     wake = serve_children(t, now, wake);
-    for (i = 0; fd < 0 && i < t->n; i++) {
-        struct child *c = t->c[i];
-        if (c->state == C_ACTIVE && looks_execed(c) && kill(c->pid, 0) == 0) {
-            struct child_event ev = { CHILD_EXEC, c->pid, 0, 0 };
-            on_event(t, &ev);
-        }
-    }
     if (fd < 0 && t->next_watch_ns < wake)
         wake = t->next_watch_ns;
     now = clock_now_ns();
@@ -611,6 +631,8 @@ void tree_destroy(struct tree *t)
 
     if (!t)
         return;
+    verbose(t, "Child watch: %llu loop rounds, %llu scans, %.1f ms reading events or scanning",
+            (unsigned long long)t->rounds, (unsigned long long)child_watch_scans(t->watch), (double)t->watch_ns / 1e6);
     for (i = 0; i < t->n; i++) {
         if (t->c[i]->state == C_ACTIVE)
             child_finish(t, t->c[i]);

@@ -30,8 +30,10 @@ struct child_watch {
     int need_scan;           /* first poll, or events were lost */
     pid_t *set;              /* the root and every known descendant */
     size_t n, cap;
-    struct pid_pair *pairs;  /* scratch for scans */
+    struct pid_pair *pairs;  /* this scan's processes and parents, sorted by pid */
     size_t n_pairs, cap_pairs;
+    struct pid_pair *prev;   /* the previous scan's: a parent never changes... */
+    size_t n_prev, cap_prev;
     uint64_t scans;
 };
 
@@ -110,12 +112,15 @@ fail:
 int child_watch_open(pid_t root, struct child_watch **out)
 {
     struct child_watch *w = calloc(1, sizeof *w);
+    const char *env;
     if (!w || add(w, root)) {
         free(w);
         return diag_set(ERR_NOMEM, "out of memory");
     }
     w->root = root;
-    w->fd = connector_open();
+    /* TACHYON_CHILD_WATCH=scan forces the fallback (tests and benchmarks). */
+    env = getenv("TACHYON_CHILD_WATCH");
+    w->fd = env && strcmp(env, "scan") == 0 ? -1 : connector_open();
     w->need_scan = 1;
     *out = w;
     return 0;
@@ -129,6 +134,7 @@ void child_watch_close(struct child_watch *w)
         close(w->fd);
     free(w->set);
     free(w->pairs);
+    free(w->prev);
     free(w);
 }
 
@@ -169,6 +175,31 @@ static pid_t parent_of(pid_t pid)
     return (pid_t)strtol(p + 4, NULL, 10);
 }
 
+static int cmp_pair(const void *a, const void *b)
+{
+    pid_t x = ((const struct pid_pair *)a)->pid, y = ((const struct pid_pair *)b)->pid;
+    return x < y ? -1 : x > y;
+}
+
+/* ...that matters here: a process is placed in the tree when first seen,
+ * so its parent link is read once, not at every scan. Reading /proc/PID/stat
+ * of a busy process waits on its memory map lock, which makes a full scan
+ * cost milliseconds while the tree's children start. */
+static pid_t known_parent(const struct child_watch *w, pid_t pid)
+{
+    size_t lo = 0, hi = w->n_prev;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (w->prev[mid].pid == pid)
+            return w->prev[mid].ppid;
+        if (w->prev[mid].pid < pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 /* Find the tree by parent links: every process whose parent is known
  * joins it, until nothing changes; known processes no longer listed left. */
 static int scan(struct child_watch *w, child_event_fn fn, void *ctx)
@@ -186,7 +217,10 @@ static int scan(struct child_watch *w, child_event_fn fn, void *ctx)
         return diag_set(ERR_IO, "cannot list /proc: %s", strerror(errno));
     while ((de = readdir(d)) != NULL) {
         pid_t pid = (pid_t)strtol(de->d_name, NULL, 10), ppid;
-        if (pid <= 0 || (ppid = parent_of(pid)) < 0)
+        if (pid <= 0)
+            continue;
+        ppid = known_parent(w, pid);
+        if (ppid < 0 && (ppid = parent_of(pid)) < 0)
             continue;
         if (w->n_pairs == w->cap_pairs) {
             size_t cap = w->cap_pairs ? w->cap_pairs * 2 : 256;
@@ -205,6 +239,7 @@ static int scan(struct child_watch *w, child_event_fn fn, void *ctx)
     closedir(d);
     if (rc)
         return rc;
+    qsort(w->pairs, w->n_pairs, sizeof *w->pairs, cmp_pair);
     /* Gone: watched processes the scan did not list. */
     for (i = 1; i < w->n;) {
         size_t j;
@@ -237,6 +272,16 @@ static int scan(struct child_watch *w, child_event_fn fn, void *ctx)
             fn(ctx, &ev);
         }
     } while (grew);
+    {
+        struct pid_pair *tmp = w->prev;
+        size_t cap = w->cap_prev;
+        w->prev = w->pairs;
+        w->cap_prev = w->cap_pairs;
+        w->n_prev = w->n_pairs;
+        w->pairs = tmp;
+        w->cap_pairs = cap;
+        w->n_pairs = 0;
+    }
     return 0;
 }
 

@@ -8,7 +8,8 @@
  * lookup in a small hash set. It needs CAP_NET_ADMIN in the initial
  * namespaces; without it (or when the socket overflows and events were
  * lost) the tree is found by a /proc scan of parent links, which the
- * caller repeats on its own schedule.
+ * caller repeats on its own schedule. TACHYON_CHILD_WATCH=scan in the
+ * environment forces the scan (to test and measure it).
  *
  * The watcher tells about each descendant once (CHILD_NEW), about every
  * exec of a watched process (CHILD_EXEC: its memory is a new program) and

@@ -142,6 +142,24 @@ class Subprocesses(unittest.TestCase):
                     self.assertTrue("forkserver" in text or "resource_tracker" in text or "spawn" in text or
                                     text == "", text[:300])
 
+    def test_proc_scan_fallback(self):
+        """Without the process events connector (forced here), the /proc
+        scan finds the same tree, exec'd children included."""
+        name, python = interpreters()[0]
+        with TempDir() as d:
+            manifest = os.path.join(d, "manifest.txt")
+            r = run_tachyon(["run", "-v", "--subprocesses", "--python", python, "-i", "500", "--collapsed",
+                             "-o", "out.txt", TREE], cwd=d,
+                            env={"TREE_MANIFEST": manifest, "TACHYON_CHILD_WATCH": "scan"}, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("through the /proc scan", r.stderr)
+            shapes = read_manifest(manifest)
+            for shape in ("fork", "forkexec", "subprocess", "mp_fork", "mp_spawn", "mp_forkserver", "middle",
+                          "grandchild"):
+                with open(os.path.join(d, f"out_{shapes[shape]}.txt")) as f:
+                    frac, hits = share(parse_collapsed(f.read()), "work_" + shape, own="tree.py")
+                self.assertGreater(frac, 0.6, f"{shape}: {frac:.2f}\n{r.stderr}")
+
     def test_parent_exits_first(self):
         for name, python in interpreters():
             with self.subTest(python=name), TempDir() as d:

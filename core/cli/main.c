@@ -177,7 +177,11 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (o.live && !o.format_flag) {
+    /* --pstats is the default format, so --live --pstats is still live;
+     * --format=live is --live spelt as a format. */
+    if (o.format_flag && strcmp(o.s.format, "live") == 0)
+        o.live = 1;
+    if (o.live && (!o.format_flag || strcmp(o.s.format, "pstats") == 0)) {
         free(o.s.format);
         o.s.format = strdup("live");
         if (!o.s.format)

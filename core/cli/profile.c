@@ -173,6 +173,31 @@ int profile_sink_tick(void *ctx, uint64_t now_ns)
     return plugin_session_tick(ctx, now_ns);
 }
 
+static uint64_t sink_tick_ns(void *ctx)
+{
+    return plugin_session_tick_ns(ctx);
+}
+
+static int sink_input_fd(void *ctx)
+{
+    return plugin_session_input_fd(ctx);
+}
+
+static int sink_input(void *ctx, uint64_t now_ns)
+{
+    return plugin_session_input(ctx, now_ns);
+}
+
+static unsigned sink_control(void *ctx)
+{
+    unsigned bits = plugin_session_control(ctx), out = 0;
+    if (bits & PLUGIN_CTRL_RESET)
+        out |= SINK_CTRL_RESET;
+    if (bits & PLUGIN_CTRL_STOP)
+        out |= SINK_CTRL_STOP;
+    return out;
+}
+
 int profile_source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
     struct profile *p = ctx;
@@ -355,6 +380,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     pc.settings = &o->s;
     pc.stats = &p.stats;
     pc.source_root = p.source_root;
+    pc.interrupted = signals_stop_requested;
     rc = plugin_session_create(&pc, &p.plugin);
     if (rc) {
         /* A plugin that failed in create() was already reported by the
@@ -371,7 +397,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         summary_out = stderr;
     sc.stats_out = summary_out;
     {
-        struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin };
+        struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin, sink_tick_ns, sink_input_fd,
+                                    sink_input, sink_control };
         p.session.start_time_unix_ns = clock_realtime_ns();
         if (o->subprocesses) {
             rc = tree_create(o, reg, entry, fmt, pid, &tree);
@@ -406,6 +433,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     fin.struct_size = sizeof fin;
     fin.interrupted = (uint32_t)res.interrupted;
     fin.target_exited = (uint32_t)res.target_exited;
+    fin.stopped = (uint32_t)res.stopped;
     fin.stats = &p.stats;
     rc = plugin_session_finish(p.plugin, &fin);
     if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path)

@@ -2,6 +2,7 @@
  * format (and so its flags) is known. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <tachyon/plugin.h>
 
@@ -61,13 +62,17 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
         return cli_usage_error(cmd, "--async-mode requires --async-aware to be enabled.");
 
     if (o->live) {
-        if (o->format_flag && strcmp(format, "pstats") != 0)
+        if (o->format_flag && strcmp(format, "pstats") != 0 && strcmp(format, "live") != 0)
             return cli_usage_error(cmd, "--live is incompatible with %s. Live mode uses a TUI interface.",
                                    strcmp(o->format_flag, "--format") == 0 ? "--format" : o->format_flag);
         if (pstats_only_given(o, buf, sizeof buf))
             return cli_usage_error(cmd,
                                    "Options %s are incompatible with --live. Live mode uses a TUI interface "
                                    "with its own controls.", buf);
+        /* Upstream dies in curses with a traceback here; say it plainly. */
+        if (!isatty(STDOUT_FILENO))
+            return cli_usage_error(cmd, "--live needs standard output to be a terminal. Live mode uses a TUI "
+                                        "interface.");
         return 0;
     }
 

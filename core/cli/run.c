@@ -26,9 +26,11 @@ static const char module_probe[] =
     "    found = False\n"
     "sys.exit(0 if found else 3)\n";
 
-/* Start argv with stdio inherited. An exec failure travels back through a
+/* Start argv with stdio inherited, or with stdout and stderr on /dev/null
+ * (quiet), or, for the live view (err_fd >= 0), with stdin and stdout on
+ * /dev/null and stderr into err_fd. An exec failure travels back through a
  * close-on-exec pipe so the parent can report it instead of a bare exit. */
-static int spawn(char *const argv[], int quiet, pid_t *pid_out)
+static int spawn(char *const argv[], int quiet, int err_fd, pid_t *pid_out)
 {
     int pipefd[2], err = 0, rc = 0;
     ssize_t n;
@@ -48,12 +50,17 @@ static int spawn(char *const argv[], int quiet, pid_t *pid_out)
         /* The target belongs to this profiling run: if tachyon is killed
          * outright, do not leave it running unobserved. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (quiet) {
+        if (quiet || err_fd >= 0) {
             int devnull = open("/dev/null", O_RDWR);
             if (devnull >= 0) {
                 dup2(devnull, 1);
-                dup2(devnull, 2);
+                if (err_fd >= 0)
+                    dup2(devnull, 0);
+                else
+                    dup2(devnull, 2);
             }
+            if (err_fd >= 0)
+                dup2(err_fd, 2);
         }
         execvp(argv[0], argv);
         err = errno;
@@ -80,7 +87,7 @@ static int module_exists(const char *python, const char *module, int *exists)
     pid_t pid;
     int status, rc;
 
-    rc = spawn(argv, 1, &pid);
+    rc = spawn(argv, 1, -1, &pid);
     if (rc)
         return rc;
     if (waitpid(pid, &status, 0) != pid)
@@ -92,8 +99,20 @@ static int module_exists(const char *python, const char *module, int *exists)
     return 0;
 }
 
+static void replay_stderr(FILE *f)
+{
+    char buf[4096];
+    size_t n;
+    fflush(stderr);
+    rewind(f);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, stderr);
+    fflush(stderr);
+}
+
 int cli_run(struct cli_opts *o, const struct plugin_registry *reg)
 {
+    FILE *err_file = NULL;
     const char *python = o->s.python ? o->s.python : "python3";
     const char *target = o->target_argv[0];
     char **argv = NULL;
@@ -126,13 +145,28 @@ int cli_run(struct cli_opts *o, const struct plugin_registry *reg)
         argv[n++] = o->target_argv[i];
     argv[n] = NULL;
 
-    rc = spawn(argv, 0, &pid);
+    /* The live view owns the terminal: like upstream, the target's stdin
+     * and stdout go to /dev/null and its stderr is kept (in an unlinked
+     * file, which never blocks the target the way a full pipe would) and
+     * shown once the view has closed. */
+    if (o->live) {
+        err_file = tmpfile();
+        if (!err_file) {
+            fprintf(stderr, "Error: cannot create a file for the target's stderr: %s\n", strerror(errno));
+            goto out;
+        }
+    }
+    rc = spawn(argv, 0, err_file ? fileno(err_file) : -1, &pid);
     if (rc) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
     exit_code = cli_profile(o, reg, pid, 1);
+    if (err_file)
+        replay_stderr(err_file);
 out:
+    if (err_file)
+        fclose(err_file);
     free(argv);
     return exit_code;
 }

@@ -271,6 +271,7 @@ static void start_child(struct tree *t, struct child *c, uint64_t now)
     pc.settings = &t->o->s;
     pc.stats = &c->p.stats;
     pc.source_root = c->p.source_root;
+    pc.interrupted = signals_stop_requested;
     pc.quiet = 1;
     if (plugin_session_create(&pc, &c->p.plugin)) {
         give_up(t, c, diag_message());

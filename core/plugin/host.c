@@ -227,6 +227,35 @@ static void h_free_buffer(const tachyon_host *host, void *data)
     free(data);
 }
 
+static int h_request_reset(const tachyon_host *host)
+{
+    struct plugin_session *s = session_of(host);
+    if (s->finished)
+        return TACHYON_ERR_INVALID;
+    s->reset_pending = 1;
+    return 0;
+}
+
+static int h_request_stop(const tachyon_host *host)
+{
+    session_of(host)->stop_pending = 1;
+    return 0;
+}
+
+static int h_stop_requested(const tachyon_host *host)
+{
+    struct plugin_session *s = session_of(host);
+    return s->stop_pending || (s->cfg.interrupted && s->cfg.interrupted());
+}
+
+static int h_watch_input(const tachyon_host *host, int fd)
+{
+    if (fd < -1 || (fd >= 0 && fcntl(fd, F_GETFD) < 0))
+        return TACHYON_ERR_INVALID;
+    session_of(host)->input_fd = fd;
+    return 0;
+}
+
 void host_init(struct plugin_session *s)
 {
     const char *dbg = getenv("TACHYON_DEBUG");
@@ -253,4 +282,8 @@ void host_init(struct plugin_session *s)
     h->read_source = h_read_source;
     h->free_buffer = h_free_buffer;
     h->host_data = s;
+    h->request_reset = h_request_reset;
+    h->request_stop = h_request_stop;
+    h->stop_requested = h_stop_requested;
+    h->watch_input = h_watch_input;
 }

@@ -33,6 +33,7 @@ int plugin_session_create(const struct plugin_session_config *c, struct plugin_s
         return diag_set(ERR_NOMEM, "out of memory creating a plugin session");
     s->cfg = *c;
     s->desc = c->entry->desc;
+    s->input_fd = -1;
 
     rc = options_resolve(s->desc, c->settings, &s->opt_values);
     if (rc < 0)
@@ -64,6 +65,9 @@ int plugin_session_sample(struct plugin_session *s, const tachyon_sample *sample
         return ERR_PLUGIN;
     if (s->finished)
         return diag_set(ERR_INVALID, "plugin %s: sample after finish", s->desc->name);
+    /* The plugin asked for a reset: what is still in flight predates it. */
+    if (s->reset_pending)
+        return 0;
     rc = s->desc->on_sample(s->state, sample);
     return rc == 0 ? 0 : fail(s, "on_sample", rc);
 }
@@ -83,6 +87,44 @@ int plugin_session_tick(struct plugin_session *s, uint64_t now_ns)
     s->last_tick_ns = now_ns;
     rc = s->desc->tick(s->state, now_ns);
     return rc == 0 ? 0 : fail(s, "tick", rc);
+}
+
+unsigned plugin_session_control(struct plugin_session *s)
+{
+    unsigned bits = 0;
+    if (s->reset_pending)
+        bits |= PLUGIN_CTRL_RESET;
+    if (s->stop_pending)
+        bits |= PLUGIN_CTRL_STOP;
+    s->reset_pending = 0;
+    return bits;
+}
+
+int plugin_session_input_fd(const struct plugin_session *s)
+{
+    return s->failed || s->finished ? -1 : s->input_fd;
+}
+
+int plugin_session_input(struct plugin_session *s, uint64_t now_ns)
+{
+    int rc;
+
+    if (s->failed)
+        return ERR_PLUGIN;
+    /* A 1.0 descriptor ends before on_input: never read past it. */
+    if (s->finished || !TACHYON_HAS_FIELD(s->desc, tachyon_plugin, on_input) || !s->desc->on_input)
+        return 0;
+    rc = s->desc->on_input(s->state, now_ns);
+    return rc == 0 ? 0 : fail(s, "on_input", rc);
+}
+
+uint64_t plugin_session_tick_ns(const struct plugin_session *s)
+{
+    uint64_t ms;
+    if (!s->desc->tick)
+        return 0;
+    ms = s->desc->tick_interval_ms ? s->desc->tick_interval_ms : 100;
+    return (ms < 10 ? 10 : ms) * 1000000ull;
 }
 
 int plugin_session_finish(struct plugin_session *s, const tachyon_finish_info *info)

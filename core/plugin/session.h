@@ -29,6 +29,7 @@ struct plugin_session_config {
     const struct settings *settings;       /* core/config/settings.h: plugin_opts for this plugin */
     const tachyon_stats *stats;            /* updated in place by the sampler; host->stats returns it */
     const char *source_root;               /* e.g. "/proc/PID/root"; read_source prefixes it, NULL = none */
+    int (*interrupted)(void);              /* host->stop_requested: did the user interrupt? NULL = never */
     int quiet;                             /* drop the plugin's info messages (--subprocesses children) */
 };
 
@@ -44,6 +45,19 @@ int plugin_session_create(const struct plugin_session_config *c, struct plugin_s
 int plugin_session_sample(struct plugin_session *s, const tachyon_sample *sample);
 int plugin_session_tick(struct plugin_session *s, uint64_t now_ns);  /* calls tick at most every tick_interval_ms */
 int plugin_session_finish(struct plugin_session *s, const tachyon_finish_info *info);
+
+/* ABI 1.1 plumbing for the sampling loop. */
+#define PLUGIN_CTRL_RESET 1u   /* restart the statistics now */
+#define PLUGIN_CTRL_STOP 2u    /* end the sampling loop */
+/* The requests the plugin made since the last call (PLUGIN_CTRL_* bits);
+ * a reset request is consumed, a stop request stays. */
+unsigned plugin_session_control(struct plugin_session *s);
+/* The fd the plugin asked to watch, or -1. */
+int plugin_session_input_fd(const struct plugin_session *s);
+/* fd is readable: call on_input (when the plugin's descriptor has it). */
+int plugin_session_input(struct plugin_session *s, uint64_t now_ns);
+/* How often the plugin wants tick, in ns (0: no tick callback). */
+uint64_t plugin_session_tick_ns(const struct plugin_session *s);
 int plugin_session_failed(const struct plugin_session *s);
 void plugin_session_destroy(struct plugin_session *s);
 

@@ -17,6 +17,10 @@ struct plugin_session {
     struct tachyon_output *outputs; /* opened and not yet closed */
     tachyon_stats empty_stats;    /* returned when the caller gave no stats */
     int debug;                    /* TACHYON_DEBUG is set: debug logs shown */
+    /* ABI 1.1 requests, collected by plugin_session_control(). */
+    int reset_pending;            /* samples are dropped until the sampler resets */
+    int stop_pending;
+    int input_fd;                 /* watch_input, -1 when none */
 };
 
 /* Fill s->host with the service table; host_data points back at s. */

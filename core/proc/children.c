@@ -364,7 +364,15 @@ int child_watch_poll(struct child_watch *w, child_event_fn fn, void *ctx)
                 if (h->nlmsg_type != NLMSG_ERROR && h->nlmsg_type != NLMSG_NOOP &&
                     len >= NLMSG_LENGTH(sizeof *cn) && cn->id.idx == CN_IDX_PROC && cn->id.val == CN_VAL_PROC &&
                     cn->len >= EVENT_MIN && len >= NLMSG_LENGTH(sizeof *cn + EVENT_MIN))
-                    handle(w, (const struct proc_event *)cn->data, fn, ctx);
+                {
+                    /* The event sits at an offset the struct's alignment
+                     * does not allow: copy it out. */
+                    struct proc_event pe;
+                    size_t have = cn->len < sizeof pe ? cn->len : sizeof pe;
+                    memset(&pe, 0, sizeof pe);
+                    memcpy(&pe, cn->data, have);
+                    handle(w, &pe, fn, ctx);
+                }
                 off += NLMSG_ALIGN(len);
             }
         }

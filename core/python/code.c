@@ -54,6 +54,11 @@ static void parse_print(const struct py_layout *L, const uint8_t *h, struct py_c
     memcpy(&p->ncode, h + L->co_size, 8);
     memcpy(&p->firstlineno, h + L->co_firstlineno, 4);
     memcpy(&p->firsttraceable, h + L->co_firsttraceable, 4);
+    /* Shim code without a RESUME (3.14+'s __init__ cleanup shim) has its
+     * first traceable instruction past its end: none of it is shown, as in
+     * 3.13, where the shim's frames are all prologue. */
+    if (p->firsttraceable > p->ncode && p->firsttraceable <= p->ncode + 8)
+        p->firsttraceable = (int32_t)p->ncode;
 }
 
 static int print_equal(const struct py_code_print *a, const struct py_code_print *b)

@@ -95,6 +95,10 @@ struct py_layout {
     uint32_t gil_last_holder;
     uint32_t gil_locked;
     uint32_t is_gc_collecting;       /* int: a collection is running */
+    uint32_t is_gc_frame;            /* 3.15+: the frame that started the running
+                                        collection (a pointer); PY_OFF_NONE before */
+    uint32_t ts_holds_gil;           /* 3.15+: int, this thread holds the GIL */
+    uint32_t ts_gil_requested;       /* 3.15+: int, this thread waits for the GIL */
     uint32_t ts_curexc;
     uint32_t ts_exc_info;
     uint32_t ts_exc_state;
@@ -121,6 +125,9 @@ struct py_layout {
     uint8_t instr_mode;              /* enum py_instr_mode */
 };
 
+/* The newest major.minor with a layout table. */
+#define PY_LAYOUT_NEWEST 0x030f0000u
+
 /* Fill *out for a version without debug offsets (3.11, 3.12). 0, or
  * ERR_VERSION when no table exists for that major.minor. */
 int py_layout_builtin(uint32_t hexversion, struct py_layout *out);
@@ -135,7 +142,8 @@ size_t py_layout_debug_size(uint32_t hexversion);
 /* Fill *out from the target's own debug-offsets block (len bytes copied
  * from the start of _PyRuntime). Checks the cookie, the version field
  * against hexversion, and every offset for sanity. 0, ERR_VERSION or
- * ERR_CORRUPT, with a diag message. */
+ * ERR_CORRUPT, with a diag message. A free-threaded build (the block's
+ * free_threaded flag) is refused with ERR_VERSION and a message saying so. */
 int py_layout_from_debug(uint32_t hexversion, const void *block, size_t len,
                          struct py_layout *out);
 

@@ -52,6 +52,8 @@ struct py_thr {
     uint8_t exc_tmp[PY_ERR_ITEM];
     uint32_t status;          /* TACHYON_THREAD_* bits */
     int in_gc;                /* its interpreter collects while it holds the GIL */
+    uint64_t gc_frame;        /* 3.15+: the frame that started its interpreter's
+                                 running collection (0: none); <GC> goes above it */
 };
 
 /* One interpreter's GIL and GC state in this sample (status.c). */
@@ -60,12 +62,14 @@ struct py_interp_status {
     const uint8_t *gil_data;  /* [gil + gil_lo, + gil_len), NULL if not read */
     int have_gc;
     uint8_t gc_buf[4];
+    uint8_t gc_frame_buf[8];  /* 3.15+: gc.frame */
     uint8_t gil_ptr[8];       /* interp->ceval.gil (3.12+) */
     uint8_t gil_buf[PY_LAYOUT_MAX_GIL];
 };
 
 /* A frame found by the walk, before its code object is decoded. */
 struct py_raw {
+    uint64_t addr;            /* the frame's address (<GC> placement) */
     uint64_t code;
     uint64_t instr;
     uint32_t id;              /* filled by the resolve pass */

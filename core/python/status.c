@@ -13,16 +13,21 @@
  *    sys.exc_info() sees it: the chain starts at tstate->exc_info and links
  *    generator items to the thread's own item (tstate->exc_state); NULL and
  *    None both mean "no exception".
- *  - GC: the interpreter's gc.collecting flag. 3.11 to 3.13 do not say which
+ *    From 3.15 each thread state says itself: holds_gil, and gil_requested
+ *    while it waits for the GIL (TACHYON_THREAD_GIL_REQUESTED).
+ *  - GC: the interpreter's gc.collecting flag. 3.11 to 3.14 do not say which
  *    thread collects; the collector runs with the GIL held, so the GIL
- *    holder is the collecting thread. (A finalizer that releases the GIL
- *    mid-collection can mislead this for a moment.)
+ *    holder is the collecting thread, and <GC> goes on top of its stack.
+ *    (A finalizer that releases the GIL mid-collection can mislead this
+ *    for a moment.) 3.15 records the frame that started the collection
+ *    (gc.frame): as upstream, <GC> goes right above that frame, in the
+ *    thread whose chain holds it (walk.c places it).
  *  - On CPU: the kernel's task state (core/threads/cpustat), read only when
  *    the caller asks for it (cpu mode, formats that show it), because it
  *    costs a system call per thread; otherwise TACHYON_THREAD_UNKNOWN is set,
  *    as upstream does.
  *  - Waiting for the GIL: no interpreter before 3.15 records it per thread,
- *    so TACHYON_THREAD_GIL_REQUESTED is never set for 3.11 to 3.13.
+ *    so TACHYON_THREAD_GIL_REQUESTED is never set for 3.11 to 3.14.
  *
  * The GC flags, GIL structs and out-of-thread-state exception items the last
  * sample read are read ahead with the rest of the snapshot, so in steady
@@ -68,6 +73,8 @@ void py_status_ahead_spans(struct py_target *t, struct mem_span *spans, size_t *
         return;
     for (i = 0; i < t->n_spec_interps; i++) {
         spans[(*n)++] = (struct mem_span){ t->spec_interps[i] + t->L.is_gc_collecting, t->ist[i].gc_buf, 4 };
+        if (t->L.is_gc_frame != PY_OFF_NONE)
+            spans[(*n)++] = (struct mem_span){ t->spec_interps[i] + t->L.is_gc_frame, t->ist[i].gc_frame_buf, 8 };
         if (t->L.is_gil_ptr != PY_OFF_NONE)
             spans[(*n)++] = (struct mem_span){ t->spec_interps[i] + t->L.is_gil_ptr, t->ist[i].gil_ptr, 8 };
         if (t->spec_gil[i])
@@ -103,11 +110,13 @@ static int gather(struct py_target *t, int exceptions)
     size_t i, n = 0;
     int rc;
 
-    rc = py_spans_reserve(t, 2 * t->n_interps + t->n_thr);
+    rc = py_spans_reserve(t, 3 * t->n_interps + t->n_thr);
     if (rc < 0)
         return rc;
     for (i = 0; i < t->n_interps && !ahead; i++) {
         t->spans[n++] = (struct mem_span){ t->interps[i] + L->is_gc_collecting, t->ist[i].gc_buf, 4 };
+        if (L->is_gc_frame != PY_OFF_NONE)
+            t->spans[n++] = (struct mem_span){ t->interps[i] + L->is_gc_frame, t->ist[i].gc_frame_buf, 8 };
         if (L->is_gil_ptr != PY_OFF_NONE)
             t->spans[n++] = (struct mem_span){ t->interps[i] + L->is_gil_ptr, t->ist[i].gil_ptr, 8 };
     }
@@ -255,6 +264,7 @@ int py_status_sample(struct py_target *t, const struct py_sample_opts *o)
     for (i = 0; i < t->n_thr; i++) {
         t->thr[i].status = t->thr[i].is_main ? TACHYON_THREAD_MAIN : 0;
         t->thr[i].in_gc = 0;
+        t->thr[i].gc_frame = 0;
         t->thr[i].exc_info = 0;
     }
     if (!memory)
@@ -269,10 +279,21 @@ int py_status_sample(struct py_target *t, const struct py_sample_opts *o)
         if (!th->selected || k < 0)
             continue;
         st = &t->ist[k];
-        if (st->gil_data && i32_at(st->gil_data, L->gil_locked - t->gil_lo) > 0 &&
-            u64_at(st->gil_data, L->gil_last_holder - t->gil_lo) == th->addr)
+        if (L->ts_holds_gil != PY_OFF_NONE) {
+            if (i32_at(ts_of(t, i), L->ts_holds_gil - t->ts_lo) != 0)
+                th->status |= TACHYON_THREAD_HAS_GIL;
+            else if (L->ts_gil_requested != PY_OFF_NONE &&
+                     i32_at(ts_of(t, i), L->ts_gil_requested - t->ts_lo) != 0)
+                th->status |= TACHYON_THREAD_GIL_REQUESTED;
+        } else if (st->gil_data && i32_at(st->gil_data, L->gil_locked - t->gil_lo) > 0 &&
+                   u64_at(st->gil_data, L->gil_last_holder - t->gil_lo) == th->addr) {
             th->status |= TACHYON_THREAD_HAS_GIL;
-        if ((th->status & TACHYON_THREAD_HAS_GIL) && st->have_gc && i32_at(st->gc_buf, 0) > 0) {
+        }
+        if (L->is_gc_frame != PY_OFF_NONE) {
+            /* The thread whose chain holds the frame is marked by walk.c. */
+            if (st->have_gc && i32_at(st->gc_buf, 0) > 0)
+                th->gc_frame = u64_at(st->gc_frame_buf, 0);
+        } else if ((th->status & TACHYON_THREAD_HAS_GIL) && st->have_gc && i32_at(st->gc_buf, 0) > 0) {
             th->in_gc = 1;
             th->status |= TACHYON_THREAD_IN_GC;
         }

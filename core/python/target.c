@@ -10,7 +10,7 @@
 #include "../common/err.h"
 #include "py_internal.h"
 
-#define SUPPORTED "tachyon supports 3.11 to 3.13"
+#define SUPPORTED "tachyon supports 3.11 to 3.15"
 
 static void format_version(uint32_t hex, char *buf, size_t len)
 {
@@ -73,7 +73,8 @@ static int compute_spans(struct py_target *t)
                       L->main_mode == PY_MAIN_BY_INTERP_POINTER ? L->is_threads_main : PY_OFF_NONE };
     uint32_t ts[] = { L->ts_next, L->ts_interp, L->ts_frame, L->ts_thread_id, L->ts_native_thread_id,
                       L->ts_datastack_chunk, L->ts_datastack_top, L->ts_curexc, L->ts_exc_info,
-                      L->ts_exc_state + L->err_exc_value, L->ts_exc_state + L->err_previous };
+                      L->ts_exc_state + L->err_exc_value, L->ts_exc_state + L->err_previous,
+                      L->ts_holds_gil, L->ts_gil_requested };
     uint32_t fr[] = { L->fr_executable, L->fr_previous, L->fr_instr, L->fr_owner, L->fr_is_entry };
     uint32_t co[] = { L->ob_type, L->co_size, L->co_filename, L->co_qualname, L->co_linetable,
                       L->co_firstlineno, L->co_firsttraceable };
@@ -83,7 +84,7 @@ static int compute_spans(struct py_target *t)
     t->gil_len = gil_hi - gil_lo;
     py_layout_span(rt, 4, &t->rt_lo, &t->rt_hi);
     py_layout_span(is, 4, &t->is_lo, &t->is_hi);
-    py_layout_span(ts, 11, &t->ts_lo, &t->ts_hi);
+    py_layout_span(ts, sizeof ts / sizeof ts[0], &t->ts_lo, &t->ts_hi);
     py_layout_span(fr, 5, &lo, &t->fr_hi);
     py_layout_span(co, 7, &lo, &t->co_hi);
     if (t->rt_hi - t->rt_lo > sizeof t->rt_buf || t->is_hi - t->is_lo > 1024 ||

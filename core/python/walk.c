@@ -244,7 +244,7 @@ static int read_ahead(struct py_target *t)
     if (t->n_spec_interps == 0)
         return 1;
     rc = grow((void **)&t->spans, &t->cap_spans,
-              1 + 3 * t->n_spec_interps + 4 * t->n_spec + 2 * t->n_spec_codes + t->n_blobs, sizeof *t->spans);
+              1 + 5 * t->n_spec_interps + 4 * t->n_spec + 2 * t->n_spec_codes + t->n_blobs, sizeof *t->spans);
     if (rc < 0)
         return rc;
     t->spans[n++] = (struct mem_span){ t->runtime + t->rt_lo, t->rt_buf, t->rt_hi - t->rt_lo };
@@ -481,6 +481,7 @@ static int walk_thread(struct py_target *t, size_t i, int native)
             fp = fbuf;
             note_blob(t, frame, t->fr_hi);
         }
+        r.addr = frame;
         r.owner = fp[L->fr_owner];
         r.code = u64_at(fp, L->fr_executable) & ~L->fr_executable_tag_mask;
         r.instr = u64_at(fp, L->fr_instr);
@@ -495,6 +496,10 @@ static int walk_thread(struct py_target *t, size_t i, int native)
             continue;
         }
         if (r.owner < 32 && ((L->fr_owner_skip_mask >> r.owner) & 1))
+            continue;
+        /* From 3.14 a frame being cleared has a NULL executable; upstream
+         * skips it too. */
+        if (r.code == 0 && L->fr_executable_tag_mask != 0)
             continue;
         if (r.code == 0 || (r.code & 7))
             return diag_set(ERR_CORRUPT, "frame with code pointer 0x%llx", (unsigned long long)r.code);
@@ -570,17 +575,20 @@ static void forget(struct py_target *t)
     t->spec_status = t->spec_opcodes = 0;
 }
 
-/* Thread th's stack into t->ids, innermost first: <GC> on top while it
- * collects, <native> between two Python frames where C code sits (never
- * at either end, as upstream). Returns the depth, 0 without Python frames. */
+/* Thread th's stack into t->ids, innermost first: <GC> while it collects
+ * (on top up to 3.14; from 3.15 right above the frame that started the
+ * collection, as upstream, and *in_gc says it was found), <native> between
+ * two Python frames where C code sits (never at either end, as upstream).
+ * Returns the depth, 0 without Python frames. */
 static int assemble(struct py_target *t, const struct py_thr *th, const struct py_sample_opts *o,
-                    uint32_t *depth_out)
+                    uint32_t *depth_out, int *in_gc)
 {
     uint32_t depth = 0, python = 0;
     int pending = 0, rc;
     size_t j;
 
     *depth_out = 0;
+    *in_gc = 0;
     if (th->in_gc && o->gc) {
         rc = py_special_frame(t, TACHYON_FRAME_GC, &t->ids[depth++]);
         if (rc < 0)
@@ -600,6 +608,14 @@ static int assemble(struct py_target *t, const struct py_thr *th, const struct p
                 return rc;
         }
         pending = 0;
+        if (th->gc_frame && r->addr == th->gc_frame && !*in_gc && depth + 1 < PY_MAX_DEPTH) {
+            *in_gc = 1;
+            if (o->gc) {
+                rc = py_special_frame(t, TACHYON_FRAME_GC, &t->ids[depth++]);
+                if (rc < 0)
+                    return rc;
+            }
+        }
         t->ids[depth++] = r->id;
         python++;
     }
@@ -661,9 +677,10 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         const struct py_thr *th = &t->thr[i];
         struct py_thread_sample s;
         uint32_t depth = 0;
+        int gc_here = 0;
         if (!th->selected)
             continue;
-        rc = assemble(t, th, o, &depth);
+        rc = assemble(t, th, o, &depth, &gc_here);
         if (rc < 0)
             return rc;
         if (depth == 0)
@@ -671,7 +688,7 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         s.thread_id = th->thread_id;
         s.native_thread_id = th->native_thread_id;
         s.interpreter_id = th->interp_id;
-        s.status = th->status;
+        s.status = th->status | (gc_here ? TACHYON_THREAD_IN_GC : 0);
         s.depth = depth;
         s.frames = t->ids;
         any = 1;

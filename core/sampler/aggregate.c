@@ -97,3 +97,10 @@ int aggregator_flush(struct aggregator *a, agg_deliver_fn fn, void *ctx)
     }
     return 0;
 }
+
+void aggregator_discard(struct aggregator *a)
+{
+    size_t i;
+    for (i = 0; i < AGG_MAX_THREADS; i++)
+        a->slots[i].used = 0;
+}

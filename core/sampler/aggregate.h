@@ -32,6 +32,8 @@ typedef int (*agg_deliver_fn)(void *ctx, const tachyon_sample *s);
 int aggregator_init(struct aggregator *a, uint32_t max_weight);
 int aggregator_add(struct aggregator *a, const tachyon_sample *s, agg_deliver_fn fn, void *ctx);
 int aggregator_flush(struct aggregator *a, agg_deliver_fn fn, void *ctx);
+/* Drop every pending sample undelivered (a statistics reset). */
+void aggregator_discard(struct aggregator *a);
 void aggregator_free(struct aggregator *a);
 
 #endif

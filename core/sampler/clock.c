@@ -1,6 +1,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <time.h>
 
 static uint64_t ts_ns(const struct timespec *ts)
@@ -37,4 +38,19 @@ uint64_t clock_process_cpu_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts_ns(&ts);
+}
+
+int clock_wait_fd(uint64_t deadline_ns, int fd)
+{
+    struct pollfd pfd;
+    struct timespec ts;
+    uint64_t now = clock_now_ns(), left = deadline_ns > now ? deadline_ns - now : 0;
+
+    pfd.fd = fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    ts.tv_sec = (time_t)(left / 1000000000ull);
+    ts.tv_nsec = (long)(left % 1000000000ull);
+    /* A hang-up or error also ends the wait: the plugin's read sees it. */
+    return ppoll(&pfd, 1, &ts, NULL) > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }

@@ -78,6 +78,53 @@ static int target_gone(const struct sampler_config *c, struct sampler_result *re
     return !proc_alive(c->pid);
 }
 
+static uint64_t tick_period(const struct sample_sink *sink)
+{
+    uint64_t t = sink->tick_ns ? sink->tick_ns(sink->ctx) : 0;
+    return t && t < TICK_NS ? t : TICK_NS;
+}
+
+static int input_fd_of(const struct sample_sink *sink)
+{
+    return sink->input_fd ? sink->input_fd(sink->ctx) : -1;
+}
+
+/* Apply what the sink asked for since the last call. A reset drops the
+ * merged samples not yet delivered (they predate it) and restarts every
+ * counter; returns 1 when the sink asked to stop. */
+static int apply_control(struct sampler_state *st, uint64_t now)
+{
+    unsigned bits;
+    uint32_t size;
+
+    if (!st->sink->control)
+        return 0;
+    bits = st->sink->control(st->sink->ctx);
+    if (bits & SINK_CTRL_RESET) {
+        aggregator_discard(&st->agg);
+        size = st->stats->struct_size;
+        memset(st->stats, 0, sizeof *st->stats);
+        st->stats->struct_size = size;
+        st->stats_start = now;
+    }
+    return (bits & SINK_CTRL_STOP) != 0;
+}
+
+/* The watched fd is readable: let the sink read it, then act on what it
+ * asked for. Returns 1 when the loop must end. */
+static int handle_input(struct sampler_state *st, uint64_t now)
+{
+    if (st->sink->input && st->sink->input(st->sink->ctx, now - st->start)) {
+        st->sink_failed = 1;
+        return 1;
+    }
+    if (apply_control(st, now)) {
+        st->res->stopped = 1;
+        return 1;
+    }
+    return 0;
+}
+
 int sampler_begin(struct sampler_state *st, const struct sampler_config *c, sample_source_fn src, void *src_ctx,
                   const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res, uint64_t now)
 {
@@ -97,7 +144,13 @@ int sampler_begin(struct sampler_state *st, const struct sampler_config *c, samp
         return rc;
     rtstats_init(&st->rt);
     res->start_realtime_ns = clock_realtime_ns();
-    st->start = st->next = st->last_tick = st->last_child_poll = now;
+    st->start = st->next = st->last_tick = st->last_child_poll = st->stats_start = now;
+    st->tick_ns = tick_period(sink);
+    /* A plugin may ask to stop (or reset) in create(), before any sample. */
+    if (apply_control(st, now)) {
+        res->stopped = 1;
+        st->done = 1;
+    }
     return 0;
 }
 
@@ -167,9 +220,10 @@ int sampler_step(struct sampler_state *st, uint64_t now)
             return st->done = 1;
         }
     }
-    if (now - st->last_tick >= TICK_NS) {
+    if (now - st->last_tick >= st->tick_ns) {
+        int fd;
         st->last_tick = now;
-        stats->duration_ns = now - st->start;
+        stats->duration_ns = now - st->stats_start;
         stats->expected = stats->duration_ns / st->interval;
         if (aggregator_flush(&st->agg, deliver, st))
             return st->done = 1;
@@ -177,6 +231,16 @@ int sampler_step(struct sampler_state *st, uint64_t now)
             st->sink_failed = 1;
             return st->done = 1;
         }
+        /* A loop that is behind schedule never sleeps: look for input
+         * here too, so keys still work when sampling saturates. */
+        fd = input_fd_of(st->sink);
+        if (fd >= 0 && clock_wait_fd(0, fd) && handle_input(st, now))
+            return st->done = 1;
+        if (apply_control(st, now)) {
+            res->stopped = 1;
+            return st->done = 1;
+        }
+        st->tick_ns = tick_period(st->sink);
         if (c->realtime_stats)
             rtstats_maybe_print(&st->rt, c->stats_out, stats, now);
     }
@@ -188,7 +252,7 @@ void sampler_end(struct sampler_state *st)
     uint64_t now = clock_now_ns();
     tachyon_stats *stats = st->stats;
 
-    stats->duration_ns = now - st->start;
+    stats->duration_ns = now - st->stats_start;
     stats->expected = stats->duration_ns / st->interval;
     if (!st->sink_failed)
         aggregator_flush(&st->agg, deliver, st);
@@ -196,6 +260,23 @@ void sampler_end(struct sampler_state *st)
         fputc('\n', st->cfg->stats_out);
     aggregator_free(&st->agg);
     st->res->sink_failed = st->sink_failed;
+}
+
+int sampler_wait(struct sampler_state *st)
+{
+    uint64_t due = sampler_next_due(st);
+    int fd;
+
+    if (st->done || clock_now_ns() >= due)
+        return 0;
+    /* Between samples, an interactive plugin's input (keys) is served at
+     * once instead of at the next tick. */
+    fd = input_fd_of(st->sink);
+    if (fd < 0)
+        clock_sleep_until(due);
+    else if (clock_wait_fd(due, fd) && handle_input(st, clock_now_ns()))
+        st->done = 1;
+    return 0;
 }
 
 int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_ctx,
@@ -218,8 +299,7 @@ int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_
         now = clock_now_ns();
         if (sampler_step(st, now))
             break;
-        if (sampler_next_due(st) > clock_now_ns())
-            clock_sleep_until(sampler_next_due(st));
+        sampler_wait(st);
     }
     sampler_end(st);
     free(st);

@@ -23,7 +23,15 @@ struct sample_sink {
     int (*deliver)(void *ctx, const tachyon_sample *s);
     int (*tick)(void *ctx, uint64_t now_ns);   /* may be NULL */
     void *ctx;
+    /* Optional (NULL): the rest serves interactive plugins (ABI 1.1). */
+    uint64_t (*tick_ns)(void *ctx);            /* wanted tick period; 0 = default */
+    int (*input_fd)(void *ctx);                /* fd to wait on between samples, or -1 */
+    int (*input)(void *ctx, uint64_t now_ns);  /* that fd is readable */
+    unsigned (*control)(void *ctx);            /* SINK_CTRL_* requests since the last call */
 };
+
+#define SINK_CTRL_RESET 1u   /* restart the statistics */
+#define SINK_CTRL_STOP 2u    /* end the loop (sampler_result.stopped) */
 
 struct sampler_config {
     uint64_t interval_ns;
@@ -43,6 +51,7 @@ struct sampler_result {
     int child_reaped;            /* is_child and waitpid collected it */
     int child_status;            /* raw waitpid status when child_reaped */
     int sink_failed;             /* the sink returned an error */
+    int stopped;                 /* the sink asked to stop (SINK_CTRL_STOP) */
     uint64_t start_realtime_ns;
 };
 
@@ -61,6 +70,8 @@ struct sampler_state {
     struct rtstats rt;
     uint64_t now_rel_ns;
     uint64_t interval, start, next, last_tick, last_child_poll, last_attempt;
+    uint64_t stats_start;        /* where the statistics restart (a reset request) */
+    uint64_t tick_ns;            /* the sink's tick period */
     int sink_failed;
     int done;
 };
@@ -71,6 +82,9 @@ int sampler_begin(struct sampler_state *st, const struct sampler_config *c, samp
 /* Take the sample due at now, if any. 0: keep going; 1: the loop ended
  * (duration, target exit, stop signal or sink failure: see res). */
 int sampler_step(struct sampler_state *st, uint64_t now);
+/* Sleep until the next attempt is due, serving the sink's input (an
+ * interactive plugin's keys) meanwhile: the single-target driver's wait. */
+int sampler_wait(struct sampler_state *st);
 /* When the next attempt is due (CLOCK_MONOTONIC ns). */
 uint64_t sampler_next_due(const struct sampler_state *st);
 /* Final statistics and flush; call once, after the last step. */

@@ -7,6 +7,7 @@ import time
 import unittest
 
 from support import TACHYON, Target, TempDir, interpreters, run_tachyon, workload
+import support
 
 
 def last_line(text):
@@ -115,8 +116,9 @@ class RuntimeErrors(unittest.TestCase):
         self.assertIn("Python", last_line(r.stderr))
 
     def test_unsupported_python_version(self):
-        old = [p for p in ("/root/.pyenv/versions/3.10.13/bin/python3.10",
-                           "/root/.pyenv/versions/3.9.18/bin/python3.9") if os.access(p, os.X_OK)]
+        versions = os.path.join(support._pyenv_root(), "versions")
+        old = [p for p in (os.path.join(versions, "3.10.13", "bin", "python3.10"),
+                           os.path.join(versions, "3.9.18", "bin", "python3.9")) if os.access(p, os.X_OK)]
         if not old:
             self.skipTest("no CPython older than 3.11 installed")
         r = run_tachyon(["run", "--python", old[0], workload("split.py"), "0.5", "sleep"])

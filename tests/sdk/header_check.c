@@ -15,7 +15,7 @@ static const tachyon_format formats[] = {
 static const tachyon_plugin descriptor = {
     sizeof(tachyon_plugin), TACHYON_ABI_VERSION, TACHYON_ABI_MINOR, 0,
     "check", "1.0", "header check", formats, 1, 0, NULL,
-    NULL, on_sample, NULL, 0, 0, NULL, NULL,
+    NULL, on_sample, NULL, 0, 0, NULL, NULL, NULL,
 };
 
 #ifdef __cplusplus

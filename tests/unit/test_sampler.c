@@ -65,7 +65,7 @@ static int collect(void *ctx, const tachyon_sample *s)
 static void run(struct sampler_config *cfg, struct fake *f, struct collected *c, tachyon_stats *st,
                 struct sampler_result *res)
 {
-    struct sample_sink sink = { collect, NULL, c };
+    struct sample_sink sink = { .deliver = collect, .ctx = c };
     memset(st, 0, sizeof *st);
     cfg->pid = getpid();
     cfg->stats_out = stdout;

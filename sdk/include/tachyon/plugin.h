@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 #define TACHYON_ABI_VERSION 1
-#define TACHYON_ABI_MINOR 0
+#define TACHYON_ABI_MINOR 1
 
 /* The single symbol every plugin exports. */
 #define TACHYON_PLUGIN_ENTRY tachyon_plugin_entry_v1
@@ -231,6 +231,29 @@ struct tachyon_host {
     void (*free_buffer)(const tachyon_host *host, void *data);
 
     void *host_data;             /* private to the host */
+
+    /* ---- ABI 1.1: services for interactive collectors. Check
+     * TACHYON_HAS_FIELD(host, tachyon_host, watch_input) (or abi_minor >= 1)
+     * before calling any of them. ---- */
+
+    /* Ask the host to restart its statistics: every tachyon_stats counter
+     * and duration_ns start again from zero before the next sample is taken,
+     * and no sample taken before the call is delivered after it. The plugin
+     * clears its own tables itself. Callable from any callback except
+     * finish and destroy; 0 or a negative status. */
+    int (*request_reset)(const tachyon_host *host);
+    /* Ask the host to end the sampling loop as if the duration had run out.
+     * finish() follows, with tachyon_finish_info.stopped set. */
+    int (*request_stop)(const tachyon_host *host);
+    /* Non-zero once the session is ending: the user interrupted it (Ctrl-C,
+     * SIGTERM) or the plugin called request_stop. A plugin that waits for
+     * the user inside finish() polls this so Ctrl-C still ends the run. */
+    int (*stop_requested)(const tachyon_host *host);
+    /* Watch fd (a terminal, a pipe) for input: while the sampling loop
+     * waits for its next sample it also waits on fd, and calls the plugin's
+     * on_input as soon as fd is readable (and at least every tick while
+     * fd has data). -1 stops watching. 0 or TACHYON_ERR_INVALID. */
+    int (*watch_input)(const tachyon_host *host, int fd);
 };
 
 /* Output format flags in tachyon_format.flags. */
@@ -274,6 +297,9 @@ typedef struct tachyon_finish_info {
     uint32_t target_exited;      /* the target exited before the duration ran out */
     uint32_t reserved;
     const tachyon_stats *stats;
+    /* ABI 1.1 */
+    uint32_t stopped;            /* the plugin called request_stop */
+    uint32_t reserved2;
 } tachyon_finish_info;
 
 typedef struct tachyon_plugin {
@@ -294,7 +320,9 @@ typedef struct tachyon_plugin {
     int (*create)(const tachyon_host *host, const char *format, void **state);
     /* Called for every sample the mode filter kept. */
     int (*on_sample)(void *state, const tachyon_sample *sample);
-    /* Optional: called about every tick_interval_ms from the sampling loop. */
+    /* Optional: called about every tick_interval_ms from the sampling loop
+     * (0 means every 100 ms; since ABI 1.1 the host honours intervals down
+     * to 10 ms). Every sample taken before the tick has been delivered. */
     int (*tick)(void *state, uint64_t now_ns);
     uint32_t tick_interval_ms;
     uint32_t reserved2;
@@ -302,6 +330,11 @@ typedef struct tachyon_plugin {
     int (*finish)(void *state, const tachyon_finish_info *info);
     /* Release everything. Always called when create() succeeded. */
     void (*destroy)(void *state);
+
+    /* ---- ABI 1.1 ---- */
+    /* Optional: the fd given to host->watch_input is readable. Called from
+     * the sampling loop between samples, like tick. */
+    int (*on_input)(void *state, uint64_t now_ns);
 } tachyon_plugin;
 
 /* The descriptor size of ABI 1.0: the smallest a host accepts. */

@@ -14,8 +14,9 @@ import unittest
 from support import TempDir, interpreters, run_tachyon
 
 SID_ROOT = os.environ.get("TACHYON_SID_ROOT", "/var/cache/tachyon/sid-root")
-# Interpreters of the unstable root the decoder supports on this branch.
-SID_PYTHONS = ["python3.13"]
+# The unstable root's interpreters, run with a plain chroot: their files
+# exist only inside the root.
+SID_PYTHONS = ["python3.13", "python3.14", "python3.15"]
 
 SCRIPT = """
 import sys, threading, time

@@ -319,12 +319,19 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
+    /* Watch for children from the start: a parent that ends before it
+     * could be profiled may still leave children to profile. */
+    if (o->subprocesses && tree_create(o, reg, entry, fmt, pid, &tree)) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
     rc = find_runtime(&p, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && reaped) {
         /* The target ended before it ever ran Python code (a usage error
          * of the script itself, usually): its own output says why. */
         exit_code = exit_status_of(status);
         print_no_samples(o);
+        tree_finish(tree);
         goto out;
     }
     if (rc) {
@@ -342,8 +349,12 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     }
     rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
+        /* Its memory is gone: it is exiting, so its status is coming. */
+        if (!reaped)
+            reap_exited_child(pid, &status, &reaped);
         exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;
         print_no_samples(o);
+        tree_finish(tree);
         goto out;
     }
     if (rc && rc != ERR_INTERRUPTED) {
@@ -400,10 +411,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin, sink_tick_ns, sink_input_fd,
                                     sink_input, sink_control };
         p.session.start_time_unix_ns = clock_realtime_ns();
-        if (o->subprocesses) {
-            rc = tree_create(o, reg, entry, fmt, pid, &tree);
-            if (!rc)
-                rc = tree_run_parent(tree, &sc, &p, &sink, &res);
+        if (tree) {
+            rc = tree_run_parent(tree, &sc, &p, &sink, &res);
         } else {
             rc = sampler_run(&sc, profile_source_sample, &p, &sink, &p.stats, &res);
         }

@@ -597,13 +597,14 @@ int tree_run_parent(struct tree *t, const struct sampler_config *sc, struct prof
     return 0;
 }
 
-static int python_pending(const struct tree *t)
+/* Children still being probed (started, not yet running Python code or
+ * not yet known not to be Python): the wait covers them too. */
+static size_t probing(const struct tree *t)
 {
-    size_t i;
+    size_t i, n = 0;
     for (i = 0; i < t->n; i++)
-        if (t->c[i]->state == C_PENDING && t->c[i]->p.reader)
-            return 1;
-    return 0;
+        n += t->c[i]->state == C_PENDING && !t->c[i]->waiting_exec;
+    return n;
 }
 
 void tree_finish(struct tree *t)
@@ -613,10 +614,10 @@ void tree_finish(struct tree *t)
 
     if (!t)
         return;
-    if (t->active)
-        fprintf(stderr, "Waiting for %zu child profiler(s) to complete...\n", t->active);
+    if (t->active + probing(t))
+        fprintf(stderr, "Waiting for %zu child profiler(s) to complete...\n", t->active + probing(t));
     deadline = clock_now_ns() + WAIT_BOUND_NS;
-    while ((t->active || python_pending(t)) && !signals_stop_requested() && clock_now_ns() < deadline)
+    while ((t->active || probing(t)) && !signals_stop_requested() && clock_now_ns() < deadline)
         round_once(t, NULL);
     /* Ctrl-C, or the bound: whatever each child collected is written. */
     for (i = 0; i < t->n; i++)

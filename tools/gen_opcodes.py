@@ -4,11 +4,13 @@
 Two sources feed the same model and the same C emitter:
 
   live MODE   run this script under the CPython whose table is wanted
-              (3.11, 3.12, 3.13); the model comes from that interpreter's
-              own `opcode` and `dis` modules:
-                  python3.13 tools/gen_opcodes.py live core/opcodes/opcodes_313.c
+              (3.11 to 3.15; 3.13-3.15 from the Debian unstable root, e.g.
+              through the launchers tests/integration/support.py writes);
+              the model comes from that interpreter's own `opcode` and `dis`
+              modules:
+                  python3.15 tools/gen_opcodes.py live core/opcodes/opcodes_315.c
 
-  spec MODE   for versions that cannot run here (3.14, 3.15); the model
+  spec MODE   for versions that cannot run here (none today); the model
               comes from a hand-maintained fact file under tools/opcodes/
               whose header says which upstream file and commit each number
               was taken from:
@@ -125,10 +127,14 @@ def model_from_live():
         if not name.startswith("<"):
             m.names[op] = name
     caches = opcode._inline_cache_entries
-    if isinstance(caches, dict):           # 3.13+: keyed by name
+    if hasattr(caches, "items"):           # 3.13+: keyed by name (a frozendict in 3.15)
         m.base_caches = {k: v for k, v in caches.items() if v}
     else:                                  # 3.11/3.12: indexed by opcode
         m.base_caches = {m.names[i]: n for i, n in enumerate(caches) if n and m.names[i]}
+    # 3.15's JIT trace recorder writes TRACE_RECORD over the instruction it
+    # records: the byte alone does not tell the real one.
+    if "TRACE_RECORD" in m.opmap():
+        m.extra_indirect.add("TRACE_RECORD")
     executor_base = "JUMP_BACKWARD" if "ENTER_EXECUTOR" in m.opmap() else None
     m.apply_common_rules(dict(dis.deoptmap), executor_base)
     return m

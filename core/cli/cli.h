@@ -9,7 +9,7 @@
 #include "../config/settings.h"
 #include "../plugin/registry.h"
 
-enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG, CMD_DUMP };
+enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG, CMD_REPLAY, CMD_DUMP };
 
 /* Exit statuses, as upstream: 2 for usage errors, 1 for everything else. */
 #define EXIT_USAGE 2
@@ -31,6 +31,8 @@ struct cli_opts {
     long limit;                  /* pstats --limit, -1 when not given */
     int no_summary;
     int mode_given;
+    const char *compression;     /* --compression, NULL when not given */
+    const char *diff_baseline;   /* --diff-flamegraph BASELINE */
 
     const char *config_file;     /* --config */
     const char **plugin_paths;   /* --plugin PATH (repeatable) */
@@ -75,5 +77,9 @@ int cli_open_browser(const char *format, const char *path);
 
 /* `tachyon run`: check the target, start it, profile it. Returns the exit status. */
 int cli_run(struct cli_opts *o, const struct plugin_registry *reg);
+
+/* `tachyon replay FILE`: feed a binary profile to the selected plugin.
+ * Returns the exit status. */
+int cli_replay(struct cli_opts *o, const struct plugin_registry *reg);
 
 #endif

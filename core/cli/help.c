@@ -15,6 +15,7 @@ const char *cli_command_name(enum cli_command cmd)
     case CMD_ATTACH: return "attach";
     case CMD_PLUGINS: return "plugins";
     case CMD_CONFIG: return "config";
+    case CMD_REPLAY: return "replay";
     case CMD_DUMP: return "dump";
     default: return "";
     }
@@ -28,18 +29,24 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
                      "                   [--native] [--no-gc] [--opcodes] [--async-aware] [--subprocesses] [--blocking]\n"
                      "                   [--mode {wall,cpu,gil,exception}]\n"
                      "                   [--async-mode {running,all}] [--pstats | --collapsed | --flamegraph | --gecko |\n"
-                     "                   --heatmap | --binary | --format NAME] [-o OUTPUT] [--browser] [--sort KEY] [-l LIMIT]\n"
-                     "                   [--no-summary] [--live] [-v] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
+                     "                   --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--browser] [--sort KEY]\n"
+                     "                   [-l LIMIT] [--no-summary] [--live] [-v] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                   [--config FILE] [--python PATH] target ...\n");
         break;
     case CMD_ATTACH:
         fprintf(out, "usage: tachyon attach [-h] [-i MICROSECONDS | -r RATE] [-d SECONDS] [-a] [--realtime-stats]\n"
                      "                      [--native] [--no-gc] [--opcodes] [--async-aware] [--subprocesses] [--blocking]\n"
-                     "                   [--mode {wall,cpu,gil,exception}]\n"
+                     "                      [--mode {wall,cpu,gil,exception}]\n"
                      "                      [--async-mode {running,all}] [--pstats | --collapsed | --flamegraph | --gecko |\n"
-                     "                      --heatmap | --binary | --format NAME] [-o OUTPUT] [--browser] [--sort KEY] [-l LIMIT]\n"
-                     "                      [--no-summary] [--live] [-v] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
+                     "                      --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--browser] [--sort KEY]\n"
+                     "                      [-l LIMIT] [--no-summary] [--live] [-v] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                      [--config FILE] pid\n");
+        break;
+    case CMD_REPLAY:
+        fprintf(out, "usage: tachyon replay [-h] [--pstats | --collapsed | --flamegraph | --gecko | --heatmap |\n"
+                     "                      --jsonl | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT] [--no-summary]\n"
+                     "                      [--plugin PATH] [--plugin-opt NAME.KEY=VALUE] [--config FILE]\n"
+                     "                      input_file\n");
         break;
     case CMD_PLUGINS:
         fprintf(out, "usage: tachyon plugins [-h] [--plugin PATH] [--config FILE]\n");
@@ -51,7 +58,7 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
         cli_dump_usage(out);
         break;
     default:
-        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,dump,plugins,config} ...\n");
+        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,dump,replay,plugins,config} ...\n");
         break;
     }
 }
@@ -79,7 +86,7 @@ static void print_formats(FILE *out, const struct plugin_registry *reg)
     int any = 0;
 
     fprintf(out, "\nOutput formats installed (--format NAME; --pstats, --collapsed, --flamegraph, --gecko,\n"
-                 "--heatmap and --binary select the format of that name):\n");
+                 "--heatmap, --jsonl and --binary select the format of that name):\n");
     for (i = 0; reg && i < reg->count; i++) {
         const struct plugin_entry *e = &reg->entries[i];
         if (!e->desc || e->shadowed)
@@ -130,13 +137,41 @@ static const char sampling_help[] =
     "  --flamegraph          generate interactive HTML flamegraph visualization\n"
     "  --gecko               generate Gecko format for Firefox Profiler\n"
     "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
+    "  --diff-flamegraph BASELINE\n"
+    "                        generate a differential flamegraph against the BASELINE binary profile\n"
+    "  --jsonl               generate JSON Lines records for programs\n"
     "  --binary              generate the binary format\n"
     "  --format NAME         generate the output of any installed format (see below)\n"
+    "  --compression {auto,zstd,none}\n"
+    "                        compression for the binary format: auto (zstd), zstd or none (default: auto)\n"
     "  -o, --output OUTPUT   output path (default: stdout for pstats text; with -o, pstats is written as a\n"
     "                        marshal file that Python's pstats module loads). Auto-generated for other formats\n"
     "                        as FORMAT_PID.EXT; for heatmap: directory name (default: heatmap_PID)\n"
     "  --browser             open an HTML report (flamegraph, heatmap) in the browser when it is written\n"
     "                        ($BROWSER, else xdg-open); with --subprocesses only the parent's\n"
+    "\npstats format options:\n"
+    "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
+    "                        sort order for pstats output (default: nsamples)\n"
+    "  -l, --limit LIMIT     limit the number of rows in the output (default: 15)\n"
+    "  --no-summary          disable the summary section in the pstats output\n"
+    "\nPlugins and configuration:\n"
+    "  --plugin PATH         load plugins from this file or directory first (repeatable)\n"
+    "  --plugin-opt NAME.KEY=VALUE\n"
+    "                        set an option a plugin declares (see `tachyon plugins`)\n"
+    "  --config FILE         read this tachyon.ini after the site and user files\n";
+
+static const char replay_help[] =
+    "\nOutput options:\n"
+    "  --pstats              generate pstats output (default)\n"
+    "  --collapsed           generate collapsed stack traces for flamegraphs\n"
+    "  --flamegraph          generate interactive HTML flamegraph visualization\n"
+    "  --gecko               generate Gecko format for Firefox Profiler\n"
+    "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
+    "  --diff-flamegraph BASELINE\n"
+    "                        generate a differential flamegraph against the BASELINE binary profile\n"
+    "  --jsonl               generate JSON Lines records for programs\n"
+    "  --format NAME         generate the output of any installed format (see below)\n"
+    "  -o, --output OUTPUT   output path (default: stdout for pstats text, else FORMAT_PID.EXT)\n"
     "\npstats format options:\n"
     "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
     "                        sort order for pstats output (default: nsamples)\n"
@@ -186,6 +221,19 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "CAP_SYS_PTRACE, or allow same-user attaching with\n"
                      "  echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope\n");
         break;
+    case CMD_REPLAY:
+        fprintf(out, "\nReplay a binary profile (written by --binary, by tachyon or by CPython's\n"
+                     "profiling.sampling) into any output format, as if it were being recorded now.\n\n"
+                     "positional arguments:\n"
+                     "  input_file            binary profile to replay\n\n"
+                     "options:\n"
+                     "  -h, --help            show this help message and exit\n");
+        fputs(replay_help, out);
+        print_formats(out, reg);
+        fprintf(out, "\nExamples:\n"
+                     "  tachyon replay profile.bin\n"
+                     "  tachyon replay --flamegraph -o profile.html profile.bin\n");
+        break;
     case CMD_PLUGINS:
         fprintf(out, "\nList every collector plugin found, with its path, version, plugin ABI and formats,\n"
                      "and every file that was rejected, with the reason.\n");
@@ -195,11 +243,12 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
         break;
     default:
         fprintf(out, "\nSample a Python process's stack frames and generate profiling data.\n"
-                     "Supports CPython 3.11 to 3.13 (3.14 and 3.15 are planned).\n\n"
+                     "Supports CPython 3.11 to 3.15 (GIL builds, release and debug).\n\n"
                      "commands:\n"
                      "  run        run and profile a script or module\n"
                      "  attach     attach to and profile a running process\n"
                      "  dump       dump a running process's current Python stacks\n"
+                     "  replay     replay a binary profile into another output format\n"
                      "  plugins    list the output plugins found\n"
                      "  config     show the effective configuration\n\n"
                      "Examples:\n"

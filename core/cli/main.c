@@ -13,18 +13,6 @@
 #define TACHYON_VERSION "0.0.0"
 #endif
 
-/* Upstream flags whose features this build does not have yet: refuse them
- * plainly rather than silently profiling something else. */
-static int refuse_unsupported(const struct cli_opts *o)
-{
-    const char *flag = NULL;
-    if (o->s.async_aware)
-        flag = "--async-aware";
-    if (!flag)
-        return 0;
-    return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);
-}
-
 /* upstream's pstats display flags are options the pstats plugin declares;
  * the option rules already refused them with any other format. */
 static int map_pstats_flags(struct cli_opts *o)
@@ -39,6 +27,12 @@ static int map_pstats_flags(struct cli_opts *o)
     }
     if (!rc && o->no_summary)
         rc = settings_set_plugin_opt(&o->s, "pstats", "summary", "false", SRC_COMMAND_LINE, "--no-summary");
+    if (!rc && o->diff_baseline)
+        rc = settings_set_plugin_opt(&o->s, "flamegraph", "baseline", o->diff_baseline, SRC_COMMAND_LINE,
+                                     "--diff-flamegraph");
+    if (!rc && o->compression)
+        rc = settings_set_plugin_opt(&o->s, "binary", "compression", o->compression, SRC_COMMAND_LINE,
+                                     "--compression");
     return rc ? diag_set(rc, "out of memory") : 0;
 }
 
@@ -73,6 +67,8 @@ static enum cli_command command_of(const char *word)
         return CMD_RUN;
     if (strcmp(word, "attach") == 0)
         return CMD_ATTACH;
+    if (strcmp(word, "replay") == 0)
+        return CMD_REPLAY;
     if (strcmp(word, "plugins") == 0)
         return CMD_PLUGINS;
     if (strcmp(word, "config") == 0)
@@ -129,12 +125,13 @@ int main(int argc, char **argv)
     }
     cmd = command_of(argv[1]);
     if (cmd == CMD_NONE) {
-        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, dump, plugins, config)",
+        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, dump, replay, plugins, "
+                                  "config)",
                         argv[1]);
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (cmd == CMD_RUN || cmd == CMD_ATTACH)
+    if (cmd == CMD_RUN || cmd == CMD_ATTACH || cmd == CMD_REPLAY)
         rc = cli_parse(&o, cmd, argc - 1, argv + 1);
     else
         rc = parse_simple(&o, cmd, argc - 1, argv + 1, &help);
@@ -151,6 +148,12 @@ int main(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
+    }
+    if (cmd == CMD_REPLAY) {
+        /* The recording fixed how it was sampled; configured sampling
+         * settings do not apply to a replay. */
+        o.s.mode = TACHYON_MODE_WALL;
+        o.s.opcodes = o.s.async_aware = o.s.async_all = 0;
     }
     if (!o.s.format) {
         o.s.format = strdup("pstats");
@@ -197,7 +200,7 @@ int main(int argc, char **argv)
         exit_code = EXIT_USAGE;
         goto out;
     }
-    if (cli_validate(&o, fmt->flags) || refuse_unsupported(&o)) {
+    if (cli_validate(&o, fmt->flags)) {
         exit_code = EXIT_USAGE;
         goto out;
     }
@@ -214,7 +217,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
-    if (cmd == CMD_RUN) {
+    if (cmd == CMD_REPLAY) {
+        exit_code = cli_replay(&o, &reg);
+    } else if (cmd == CMD_RUN) {
         exit_code = cli_run(&o, &reg);
     } else {
         if (!proc_alive(o.pid)) {

@@ -21,7 +21,7 @@ enum {
     OPT_REALTIME = 1000, OPT_NATIVE, OPT_NO_GC, OPT_OPCODES, OPT_ASYNC_AWARE, OPT_SUBPROCESSES,
     OPT_BLOCKING, OPT_MODE, OPT_ASYNC_MODE, OPT_PSTATS, OPT_COLLAPSED, OPT_FLAMEGRAPH, OPT_GECKO,
     OPT_HEATMAP, OPT_BINARY, OPT_FORMAT, OPT_BROWSER, OPT_SORT, OPT_NO_SUMMARY, OPT_LIVE,
-    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON,
+    OPT_PLUGIN, OPT_PLUGIN_OPT, OPT_CONFIG, OPT_PYTHON, OPT_COMPRESSION, OPT_JSONL, OPT_DIFF_FLAMEGRAPH,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +46,8 @@ static const struct option long_opts[] = {
     { "gecko", no_argument, NULL, OPT_GECKO },
     { "heatmap", no_argument, NULL, OPT_HEATMAP },
     { "binary", no_argument, NULL, OPT_BINARY },
+    { "jsonl", no_argument, NULL, OPT_JSONL },
+    { "diff-flamegraph", required_argument, NULL, OPT_DIFF_FLAMEGRAPH },
     { "format", required_argument, NULL, OPT_FORMAT },
     { "output", required_argument, NULL, 'o' },
     { "browser", no_argument, NULL, OPT_BROWSER },
@@ -57,6 +59,7 @@ static const struct option long_opts[] = {
     { "plugin-opt", required_argument, NULL, OPT_PLUGIN_OPT },
     { "config", required_argument, NULL, OPT_CONFIG },
     { "python", required_argument, NULL, OPT_PYTHON },
+    { "compression", required_argument, NULL, OPT_COMPRESSION },
     { "verbose", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
 };
@@ -181,10 +184,21 @@ static int add_plugin_path(struct cli_opts *o, const char *path)
     return 0;
 }
 
+/* replay takes the output options only: how the file was sampled is
+ * recorded in it. */
+static int replay_refuses(int c)
+{
+    return (c < 128 && strchr("mirda", c) != NULL) || (c >= OPT_REALTIME && c <= OPT_ASYNC_MODE) || c == OPT_BINARY ||
+           c == OPT_LIVE || c == OPT_PYTHON || c == OPT_COMPRESSION;
+}
+
 static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const char *arg)
 {
     uint64_t u;
     int i;
+
+    if (cmd == CMD_REPLAY && c > 0 && replay_refuses(c))
+        return ERR_USAGE;
 
     switch (c) {
     case 'm':
@@ -242,6 +256,12 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
     case OPT_GECKO: return set_format_flag(o, cmd, "--gecko", "gecko");
     case OPT_HEATMAP: return set_format_flag(o, cmd, "--heatmap", "heatmap");
     case OPT_BINARY: return set_format_flag(o, cmd, "--binary", "binary");
+    case OPT_JSONL: return set_format_flag(o, cmd, "--jsonl", "jsonl");
+    case OPT_DIFF_FLAMEGRAPH:
+        if (!*arg)
+            return cli_usage_error(cmd, "argument --diff-flamegraph: expected a baseline file");
+        o->diff_baseline = arg;
+        return set_format_flag(o, cmd, "--diff-flamegraph", "diff_flamegraph");
     case OPT_FORMAT:
         if (!*arg)
             return cli_usage_error(cmd, "argument --format: expected a format name");
@@ -278,6 +298,12 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
             return cli_usage_error(cmd, "argument --plugin-opt: %s", diag_message());
         return 0;
     case OPT_CONFIG: o->config_file = arg; return 0;
+    case OPT_COMPRESSION:
+        if (strcmp(arg, "auto") && strcmp(arg, "zstd") && strcmp(arg, "none"))
+            return cli_usage_error(cmd, "argument --compression: invalid choice: '%s' (choose from auto, zstd, none)",
+                                   arg);
+        o->compression = arg;
+        return 0;
     case OPT_PYTHON:
         if (cmd != CMD_RUN)
             return cli_usage_error(cmd, "unrecognized arguments: --python");
@@ -313,13 +339,23 @@ int cli_parse(struct cli_opts *o, enum cli_command cmd, int argc, char **argv)
             goto out;
         }
         rc = handle_option(o, cmd, c, optarg);
+        if (rc == ERR_USAGE && cmd == CMD_REPLAY && replay_refuses(c)) {
+            const char *word = (optarg && optind >= 2 && optarg == argv[optind - 1]) ? argv[optind - 2] : argv[optind - 1];
+            rc = cli_usage_error(cmd, "unrecognized arguments: %s", word);
+            goto out;
+        }
         if (rc)
             goto out;
     }
     o->target_argc = argc - optind;
     o->target_argv = argv + optind;
     if (o->target_argc < 1) {
-        rc = cli_usage_error(cmd, "the following arguments are required: %s", cmd == CMD_RUN ? "target" : "pid");
+        rc = cli_usage_error(cmd, "the following arguments are required: %s",
+                             cmd == CMD_RUN ? "target" : cmd == CMD_REPLAY ? "input_file" : "pid");
+        goto out;
+    }
+    if (cmd == CMD_REPLAY && o->target_argc > 1) {
+        rc = cli_usage_error(cmd, "unrecognized arguments: %s", o->target_argv[1]);
         goto out;
     }
     if (cmd == CMD_ATTACH) {

@@ -288,9 +288,14 @@ void profile_sampler_config(const struct cli_opts *o, const tachyon_format *fmt,
     sc->opts.native = o->s.native;
     sc->opts.opcodes = o->s.opcodes;
     sc->opts.thread_status = 1;
+    sc->opts.async_mode = !o->s.async_aware ? PY_ASYNC_OFF : o->s.async_all ? PY_ASYNC_ALL : PY_ASYNC_RUNNING;
     /* The kernel's on-CPU state costs a /proc read per thread and sample:
      * only cpu mode and formats that record every status use it. */
     sc->opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
+    /* Such formats also keep every sample at its own time (a timeline),
+     * so identical consecutive samples are not merged into one. */
+    if (fmt->flags & TACHYON_FORMAT_NO_MODE)
+        sc->max_weight = 1;
     sc->realtime_stats = o->s.realtime_stats;
     sc->pid = pid;
     sc->is_child = is_child;
@@ -343,6 +348,10 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         rc = interner_create(&p.interner);
     if (!rc)
         rc = py_target_open(p.reader, &p.img, p.interner, &p.target);
+    /* Task reconstruction reads _asyncio's debug offsets, which only 3.14
+     * and later publish: refuse older targets before sampling starts. */
+    if (!rc && o->s.async_aware)
+        rc = py_target_async_check(p.target);
     if (rc) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;

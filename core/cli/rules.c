@@ -49,6 +49,8 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--native", n ? ", " : "");
         if (!o->s.gc)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--no-gc", n ? ", " : "");
+        if (strcmp(format, "binary") == 0)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--binary", n ? ", " : "");
         if (o->s.mode != TACHYON_MODE_WALL)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--mode=%s", n ? ", " : "", mode_name(o->s.mode));
         if (o->s.all_threads)
@@ -83,7 +85,10 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
 
     if (o->s.opcodes && !(fmt_flags & TACHYON_FORMAT_OPCODES))
         return cli_usage_error(cmd, "--opcodes is only compatible with --live, --gecko, --flamegraph, "
-                                    "--heatmap, --binary.");
+                                    "--diff_flamegraph, --heatmap, --binary.");
+
+    if (o->compression && strcmp(format, "binary") != 0)
+        return cli_usage_error(cmd, "--compression is only valid with --binary");
 
     if (strcmp(format, "pstats") != 0 && pstats_only_given(o, buf, sizeof buf))
         return cli_usage_error(cmd, "Options %s are only valid with --pstats, not --%s", buf, format);

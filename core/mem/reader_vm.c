@@ -1,5 +1,15 @@
 /* The process_vm_readv(2) backend: one system call per read, and one per
- * VM_READV_MAX_IOV spans for a scattered read. */
+ * VM_READV_MAX_IOV / 2 spans for a scattered read.
+ *
+ * The kernel looks up and pins the target's pages once per remote iovec, and
+ * that is most of a sample's cost; a sample's spans often share a page (the
+ * fields of one interpreter, a thread state and the frame embedded in it, two
+ * code objects). So a scattered read sorts its spans by address and reads
+ * spans that share a page, or lie within a small gap of each other, through
+ * ONE remote iovec, the gap landing in a scratch buffer. A gap never spans a
+ * page the spans do not touch, so it is as readable as they are. When such a
+ * read comes up short, the spans are read again one iovec each, so the error
+ * names the span that failed. */
 #include "mem/reader_process.h"
 
 #include "common/err.h"
@@ -7,6 +17,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/uio.h>
+
+#define MERGE_GAP 512u          /* largest gap read between spans on different pages */
+#define MERGE_PAGE 4096u
+#define MERGE_SCRATCH MERGE_PAGE /* a gap inside one page is below a page */
 
 static int vm_read(struct mem_reader *base, uint64_t addr, void *buf, size_t len)
 {
@@ -87,19 +101,97 @@ static int vm_readv_batch(struct proc_reader *r, const struct mem_span *spans, s
     return 0;
 }
 
+static int cmp_order(const void *a, const void *b)
+{
+    const struct span_order *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* May the span at addr join a remote iovec ending at end? */
+static int mergeable(uint64_t end, uint64_t addr)
+{
+    if (addr < end)
+        return 0;   /* overlapping spans each need their own copy */
+    return addr - end <= MERGE_GAP || (end - 1) / MERGE_PAGE == addr / MERGE_PAGE;
+}
+
+/* Up to VM_READV_MAX_IOV / 2 spans (so the local iovecs, spans plus gaps,
+ * stay within the kernel's limit) in one system call, merged as described
+ * at the top. 1 when the merged read came up short and the caller must
+ * read the spans one iovec each. */
+static int vm_readv_merged(struct proc_reader *r, const struct mem_span *spans, size_t n)
+{
+    size_t i, k = 0, nl = 0, nr = 0, total = 0;
+    uint64_t end = 0;
+    ssize_t got;
+
+    for (i = 0; i < n; i++) {
+        if (spans[i].len == 0)
+            continue;
+        if (spans[i].addr + spans[i].len < spans[i].addr)
+            return proc_reader_read_error(r, spans[i].addr, spans[i].len, EFAULT);
+        r->order[k].addr = spans[i].addr;
+        r->order[k++].idx = i;
+    }
+    if (k == 0)
+        return 0;
+    qsort(r->order, k, sizeof *r->order, cmp_order);
+    for (i = 0; i < k; i++) {
+        const struct mem_span *sp = &spans[r->order[i].idx];
+        if (nr > 0 && mergeable(end, sp->addr)) {
+            if (sp->addr > end) {
+                r->liov[nl].iov_base = r->buf;
+                r->liov[nl++].iov_len = (size_t)(sp->addr - end);
+            }
+            r->riov[nr - 1].iov_len += (size_t)(sp->addr + sp->len - end);
+        } else {
+            r->riov[nr].iov_base = (void *)(uintptr_t)sp->addr;
+            r->riov[nr++].iov_len = sp->len;
+        }
+        r->liov[nl].iov_base = sp->buf;
+        r->liov[nl++].iov_len = sp->len;
+        end = sp->addr + sp->len;
+    }
+    for (i = 0; i < nr; i++)
+        total += r->riov[i].iov_len;
+    r->syscalls++;
+    got = process_vm_readv(r->pid, r->liov, nl, r->riov, nr, 0);
+    return got >= 0 && (size_t)got == total ? 0 : 1;
+}
+
 static int vm_readv(struct mem_reader *base, const struct mem_span *spans, size_t n)
 {
     struct proc_reader *r = (struct proc_reader *)base;
+    const size_t batch = VM_READV_MAX_IOV / 2;
     size_t at = 0;
     int rc;
 
     if (n == 0)
         return 0;
-    if ((rc = grow_iov(r, n < VM_READV_MAX_IOV ? n : VM_READV_MAX_IOV)))
+    if ((rc = grow_iov(r, VM_READV_MAX_IOV)))
         return rc;
+    if (r->order_cap < batch) {
+        struct span_order *o = realloc(r->order, batch * sizeof *o);
+        if (!o)
+            return diag_set(ERR_NOMEM, "out of memory for a scattered read");
+        r->order = o;
+        r->order_cap = batch;
+    }
+    if (r->buf_cap < MERGE_SCRATCH) {
+        unsigned char *b = realloc(r->buf, MERGE_SCRATCH);
+        if (!b)
+            return diag_set(ERR_NOMEM, "out of memory for a scattered read");
+        r->buf = b;
+        r->buf_cap = MERGE_SCRATCH;
+    }
     while (at < n) {
-        size_t chunk = n - at < VM_READV_MAX_IOV ? n - at : VM_READV_MAX_IOV;
-        if ((rc = vm_readv_batch(r, spans + at, chunk)))
+        size_t chunk = n - at < batch ? n - at : batch;
+        rc = vm_readv_merged(r, spans + at, chunk);
+        if (rc == 1)
+            rc = vm_readv_batch(r, spans + at, chunk);
+        if (rc)
             return rc;
         at += chunk;
     }

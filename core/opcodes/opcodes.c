@@ -20,7 +20,7 @@ static struct version_slot slots[] = {
     {&opcode_table_312, 0, 0, {{0}, {0}}},
     {&opcode_table_313, 0, 0, {{0}, {0}}},
     {&opcode_table_314, 0, 0, {{0}, {0}}},
-    {&opcode_table_315, 1, 0, {{0}, {0}}},
+    {&opcode_table_315, 0, 0, {{0}, {0}}},
 };
 
 static struct version_slot *find_slot(uint32_t hexversion)

@@ -4,14 +4,12 @@
  * that byte is often a *specialized* opcode (LOAD_ATTR_INSTANCE_VALUE), an
  * instrumented one (INSTRUMENTED_CALL, 3.12+) or a superinstruction; this
  * module names it and the generic instruction it stands for (LOAD_ATTR).
- * Tables exist for 3.11 to 3.15; 3.11-3.13 are generated from the real
- * interpreters, 3.14/3.15 from upstream headers (see tools/gen_opcodes.py
- * and the spec files under tools/opcodes/). The 3.15 table tracks a development branch and
- * is flagged provisional.
+ * Tables exist for 3.11 to 3.15, each generated from the real interpreter
+ * (tools/gen_opcodes.py live; 3.14.10 and 3.15.2 from Debian unstable) and
+ * checked against it by unit.test_opcodes_live.
  *
- * Versions: only the major.minor of hexversion selects a table, but for
- * 3.11-3.14 alphas and betas are refused (they renumber opcodes); 3.15 is
- * accepted at any release level. Everything returns ERR_INVALID for an
+ * Versions: only the major.minor of hexversion selects a table, but alphas
+ * and betas are refused (they renumber opcodes). Everything returns ERR_INVALID for an
  * unknown version or opcode, with a diag message saying which.
  *
  * Instruction layout, for stepping over inline caches: an instruction is one
@@ -44,7 +42,7 @@ struct opcode_info {
     int is_instrumented;    /* an INSTRUMENTED_* form */
     int is_indirect;        /* the real instruction is stored outside the bytecode */
     int cache_entries;      /* inline cache units after the instruction; -1 when unknown */
-    int provisional;        /* the version's table is best-effort (3.15) */
+    int provisional;        /* the version's table is best-effort (none today) */
 };
 
 /* 1 when a table exists for this hexversion (major, minor and release level). */

@@ -286,4 +286,5 @@ void host_init(struct plugin_session *s)
     h->request_stop = h_request_stop;
     h->stop_requested = h_stop_requested;
     h->watch_input = h_watch_input;
+    h->replay_profile = host_replay_profile;
 }

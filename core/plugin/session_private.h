@@ -23,6 +23,11 @@ struct plugin_session {
     int input_fd;                 /* watch_input, -1 when none */
 };
 
+/* The replay_profile service (host_replay.c). */
+int host_replay_profile(const tachyon_host *host, const char *path,
+                        int (*on_sample)(void *ctx, const tachyon_sample *sample), void *ctx,
+                        tachyon_session *facts);
+
 /* Fill s->host with the service table; host_data points back at s. */
 void host_init(struct plugin_session *s);
 /* Discard every output the plugin left open (it owes a close). */

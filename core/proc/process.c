@@ -376,6 +376,48 @@ out:
     return rc;
 }
 
+int proc_find_section(pid_t pid, const char *section, uint64_t *addr, uint64_t *size)
+{
+    struct proc_maps maps = {0};
+    size_t i, j;
+    int rc;
+
+    *addr = *size = 0;
+    if ((rc = proc_maps_read(pid, &maps)))
+        return rc;
+    rc = ERR_NOTPYTHON;
+    for (i = 0; i < maps.n && rc == ERR_NOTPYTHON; i++) {
+        const struct proc_map *m = &maps.v[i];
+        const char *base = base_name(m->path);
+        struct elf_file *e = NULL;
+        uint64_t sa = 0, ss = 0, bias = 0;
+        struct stat st;
+        int seen = 0, r;
+        if (m->offset != 0 || !proc_map_is_file(m) ||
+            (!strstr(base, "python") && strncmp(base, "_asyncio", 8) != 0))
+            continue;
+        for (j = 0; j < i && !seen; j++)
+            seen = maps.v[j].offset == 0 && same_file(&maps.v[j], m);
+        if (seen || open_elf(pid, m, &e, &st))
+            continue;
+        r = lookup(e, &st, 1, section, &sa, &ss);
+        if (r == 0)
+            r = elf_load_bias(e, m->start, m->offset, page_size(), &bias);
+        if (r == 0 && address_is_mapped(&maps, sa + bias)) {
+            *addr = sa + bias;
+            *size = ss;
+            rc = 0;
+        }
+        elf_close(e);
+    }
+    if (rc == ERR_NOTPYTHON && !proc_alive(pid))
+        rc = target_err_noproc(pid);
+    else if (rc == ERR_NOTPYTHON)
+        rc = diag_set(ERR_NOTPYTHON, "no mapped file of process %d has a %s section", (int)pid, section);
+    proc_maps_free(&maps);
+    return rc;
+}
+
 int proc_alive(pid_t pid)
 {
     char path[64], buf[512];

@@ -30,6 +30,13 @@ int proc_find_python(pid_t pid, struct py_image *out);
  * absolute target address; ERR_NOTPYTHON when absent. */
 int proc_resolve_symbol(const struct py_image *img, const char *name, uint64_t *addr);
 
+/* Find an allocated section (e.g. ".AsyncioDebug") in the files the
+ * process maps whose name contains "python" or starts with "_asyncio" (the
+ * interpreter, libpython, or an extension module loaded later): 0 with its
+ * absolute address and size, ERR_NOTPYTHON when no mapped file has it,
+ * ERR_NOPROC when the process is gone. */
+int proc_find_section(pid_t pid, const char *section, uint64_t *addr, uint64_t *size);
+
 /* Does the process exist (and is it not a zombie)? */
 int proc_alive(pid_t pid);
 

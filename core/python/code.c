@@ -81,7 +81,17 @@ void py_code_check_guard(struct py_target *t, uint64_t addr, const uint8_t *head
     if (!e || !loaded(e))
         return;
     parse_print(&t->L, head, &p);
-    if (print_equal(&p, &e->print))
+    if (print_equal(&p, &e->print)) {
+        e->checked = t->sample_no;
+        e->gen = t->code_gen_known ? t->code_gen : UINT64_MAX;
+    }
+}
+
+void py_code_check_generation(struct py_target *t, uint64_t addr)
+{
+    struct py_code *e = py_code_find(&t->codes, addr);
+
+    if (e && loaded(e) && t->code_gen_known && e->gen == t->code_gen)
         e->checked = t->sample_no;
 }
 
@@ -169,6 +179,7 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
     e->filename_id = fid;
     e->qualname_id = qid;
     e->checked = t->sample_no;
+    e->gen = t->code_gen_known ? t->code_gen : UINT64_MAX;
     *out = e;
     return 0;
 }

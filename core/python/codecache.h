@@ -30,6 +30,8 @@ struct py_code {
     uint64_t addr;          /* 0: empty slot */
     uint32_t serial;        /* new for every (re)load, keys the frame map */
     uint32_t checked;       /* sample number of the last matching guard */
+    uint64_t gen;           /* the interpreter's code-object generation when last
+                               checked (3.14+), UINT64_MAX when unknown */
     struct py_code_print print;
     uint32_t filename_id;
     uint32_t qualname_id;

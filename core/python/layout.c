@@ -34,7 +34,7 @@ static const struct py_layout layout_311 = {
     .fr_owner_cstack = PY_OFF_NONE, .fr_is_entry = 68,
     .rt_gil = 360, .is_gil_ptr = PY_OFF_NONE, .gil_last_holder = 8, .gil_locked = 16,
     .is_gc_collecting = 848, .is_gc_frame = PY_OFF_NONE,
-    .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE, .ts_curexc = 96, .ts_exc_info = 120, .ts_exc_state = 320,
+    .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE, .is_code_generation = PY_OFF_NONE, .ts_curexc = 96, .ts_exc_info = 120, .ts_exc_state = 320,
     .err_exc_value = 0, .err_previous = 8,
     .co_size = 16, .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
     .co_firstlineno = 72, .co_firsttraceable = 168, .co_code_adaptive = 184,
@@ -58,7 +58,7 @@ static const struct py_layout layout_312 = {
     .fr_owner_cstack = 3, .fr_is_entry = PY_OFF_NONE,
     .rt_gil = PY_OFF_NONE, .is_gil_ptr = 384, .gil_last_holder = 8, .gil_locked = 16,
     .is_gc_collecting = 312, .is_gc_frame = PY_OFF_NONE,
-    .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE, .ts_curexc = 96, .ts_exc_info = 104, .ts_exc_state = 256,
+    .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE, .is_code_generation = PY_OFF_NONE, .ts_curexc = 96, .ts_exc_info = 104, .ts_exc_state = 256,
     .err_exc_value = 0, .err_previous = 8,
     .co_size = 16, .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
     .co_firstlineno = 68, .co_firsttraceable = 176, .co_code_adaptive = 192,
@@ -147,7 +147,8 @@ int py_layout_validate(const struct py_layout *L)
         bad = "entry frame";
     else if ((L->is_gc_frame != PY_OFF_NONE && !FITS(L->is_gc_frame, 8, PY_LAYOUT_MAX_INTERP)) ||
              (L->ts_holds_gil != PY_OFF_NONE && !FITS(L->ts_holds_gil, 4, PY_LAYOUT_MAX_TSTATE)) ||
-             (L->ts_gil_requested != PY_OFF_NONE && !FITS(L->ts_gil_requested, 4, PY_LAYOUT_MAX_TSTATE)))
+             (L->ts_gil_requested != PY_OFF_NONE && !FITS(L->ts_gil_requested, 4, PY_LAYOUT_MAX_TSTATE)) ||
+             (L->is_code_generation != PY_OFF_NONE && !FITS(L->is_code_generation, 8, PY_LAYOUT_MAX_INTERP)))
         bad = "GC frame or per-thread GIL";
     if (bad)
         return diag_set(ERR_CORRUPT, "inconsistent %s layout for Python %u.%u", bad,

@@ -99,6 +99,8 @@ struct py_layout {
                                         collection (a pointer); PY_OFF_NONE before */
     uint32_t ts_holds_gil;           /* 3.15+: int, this thread holds the GIL */
     uint32_t ts_gil_requested;       /* 3.15+: int, this thread waits for the GIL */
+    uint32_t is_code_generation;     /* 3.14+: uint64, bumped whenever a code object
+                                        is freed; PY_OFF_NONE before */
     uint32_t ts_curexc;
     uint32_t ts_exc_info;
     uint32_t ts_exc_state;

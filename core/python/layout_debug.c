@@ -53,6 +53,7 @@
     .fr_is_entry = PY_OFF_NONE, .rt_gil = PY_OFF_NONE, .err_exc_value = 0, .err_previous = 8, \
     .co_size = 16, .is_gc_frame = PY_OFF_NONE,                                               \
     .ts_holds_gil = PY_OFF_NONE, .ts_gil_requested = PY_OFF_NONE,                            \
+    .is_code_generation = PY_OFF_NONE,                                                       \
     .uni_kind_shift = 2, .uni_kind_mask = 7, .uni_compact_bit = 5, .uni_ascii_bit = 6,       \
     .instr_mode = PY_INSTR_CURRENT
 
@@ -254,6 +255,7 @@ static const struct dbg_map map_313[] = {
 static const struct dbg_map map_314[] = {
     MAP_COMMON(314),
     MAP(314, is_threads_main, interpreter_state.threads_main, interpreter_state.size, 0),
+    MAP(314, is_code_generation, interpreter_state.code_object_generation, interpreter_state.size, 0),
     MAP(314, ts_curexc, thread_state.current_frame, thread_state.size, 40),
     MAP(314, ts_exc_info, thread_state.current_frame, thread_state.size, 48),
     MAP(314, ts_exc_state, thread_state.datastack_chunk, thread_state.size, 24),
@@ -263,6 +265,7 @@ static const struct dbg_map map_314[] = {
 static const struct dbg_map map_315[] = {
     MAP_COMMON(315),
     MAP(315, is_threads_main, interpreter_state.threads_main, interpreter_state.size, 0),
+    MAP(315, is_code_generation, interpreter_state.code_object_generation, interpreter_state.size, 0),
     MAP(315, ts_curexc, thread_state.current_exception, thread_state.size, 0),
     MAP(315, ts_exc_info, thread_state.current_exception, thread_state.size, 8),
     MAP(315, ts_exc_state, thread_state.exc_state, thread_state.size, 0),

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asyncio.h"
 #include "codecache.h"
 #include "layout.h"
 #include "pystring.h"
@@ -69,7 +70,7 @@ struct py_interp_status {
 
 /* A frame found by the walk, before its code object is decoded. */
 struct py_raw {
-    uint64_t addr;            /* the frame's address (<GC> placement) */
+    uint64_t addr;            /* the frame's address (<GC> placement, async task frames) */
     uint64_t code;
     uint64_t instr;
     uint32_t id;              /* filled by the resolve pass */
@@ -155,11 +156,28 @@ struct py_target {
     int cpu_failed;           /* the /proc tracker could not be opened */
     uint32_t gc_frame, native_frame;  /* interned synthetic frames, 0 until needed */
 
+    /* 3.14+: the interpreter's code-object generation, read ahead instead
+     * of the code guards while it has a single interpreter: a code object
+     * checked at the current generation has not been freed since. */
+    uint8_t code_gen_buf[8];
+    uint64_t code_gen;
+    int code_gen_known;       /* code_gen was read for this sample */
+
     /* Opcodes (pyopcode.c). */
     int spec_opcodes;         /* the last sample read bytecode: read it ahead */
     uint8_t spec_bc[PY_MAX_SPEC_CODES];
     uint32_t op_name[256], op_base_name[256];
     int16_t op_base[256];     /* -1: not looked up yet; -2: unknown opcode */
+
+    /* asyncio reconstruction (async_target.c), created on first use. */
+    struct py_async *async;
+    uint64_t asyncio_debug;   /* the AsyncioDebug block, 0 until found */
+    uint32_t async_next_try;  /* sample number of the next search for it */
+    struct py_async_thread *athr;
+    size_t cap_athr;
+    uint32_t *a_ids;          /* shown frames of the running threads */
+    uint64_t *a_addrs;
+    size_t cap_a, cap_b;
 };
 
 /* code.c */
@@ -168,6 +186,9 @@ int py_code_get(struct py_target *t, uint64_t addr, struct py_code **out);
 /* Check a code head copied from the target against the cached entry and
  * mark it checked for this sample when it matches. */
 void py_code_check_guard(struct py_target *t, uint64_t addr, const uint8_t *head);
+/* Mark a cached code object checked for this sample when it was last
+ * checked at the code-object generation read for this sample. */
+void py_code_check_generation(struct py_target *t, uint64_t addr);
 /* Batch-check the guards of every code object in raw[from, to) not yet
  * checked in this sample (one readv). */
 int py_code_check_pending(struct py_target *t, size_t from, size_t to);
@@ -200,6 +221,17 @@ void py_opcode_ahead_done(struct py_target *t);
 int py_opcode_of(struct py_target *t, struct py_code *e, int64_t unit, int *opcode);
 /* Fill the opcode fields of a frame about to be interned. */
 int py_opcode_fill(struct py_target *t, int opcode, tachyon_frame *fr);
+
+/* async_target.c */
+/* Async mode, after the thread list is known: find the asyncio offsets
+ * when not yet known, and select the threads whose frames are needed (those
+ * running a task in running mode, none in all mode). */
+int py_async_prepare(struct py_target *t, const struct py_sample_opts *o);
+/* Async mode, once frames are resolved: emit one stack per leaf task.
+ * PY_ASYNC_RETRY when a loop switched tasks mid-sample (nothing emitted). */
+#define PY_ASYNC_RETRY 1
+int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx);
+void py_async_free(struct py_target *t);
 
 /* walk.c helpers used by target.c */
 void py_walk_free(struct py_target *t);

@@ -32,7 +32,10 @@ struct py_sample_opts {
     int thread_status; /* GIL, exception and GC status bits (memory reads, read ahead) */
     int cpu_status;    /* also the kernel's on-CPU state (a /proc read per thread
                           and sample); without it TACHYON_THREAD_UNKNOWN is set */
+    int async_mode;    /* PY_ASYNC_OFF, or one stack per leaf asyncio task */
 };
+
+enum { PY_ASYNC_OFF = 0, PY_ASYNC_RUNNING = 1, PY_ASYNC_ALL = 2 };
 
 /* One thread's stack; frames[0] is the innermost frame. Valid only during
  * the callback. */
@@ -56,6 +59,12 @@ int py_target_open(struct mem_reader *r, const struct py_image *img,
 int py_target_sample(struct py_target *t, const struct py_sample_opts *o,
                      py_thread_cb cb, void *ctx);
 uint32_t py_target_hexversion(const struct py_target *t);
+/* 0 when the target can be profiled by asyncio task (3.14 and later), else
+ * ERR_VERSION with a message naming its version and what is needed. */
+int py_target_async_check(const struct py_target *t);
+/* Where _asyncio's debug offsets are, for targets whose image the caller
+ * built itself (tests); a live target's are found on first use. */
+void py_target_set_asyncio_debug(struct py_target *t, uint64_t addr);
 const char *py_target_version(const struct py_target *t);   /* "3.13.0" */
 void py_target_close(struct py_target *t);
 

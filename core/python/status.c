@@ -58,6 +58,14 @@ static const uint8_t *ts_of(const struct py_target *t, size_t i)
     return t->ts_bufs + i * (t->ts_hi - t->ts_lo);
 }
 
+/* The GIL struct is reached through the interpreter's pointer (3.12+) and
+ * read only where thread states do not say themselves who holds the GIL
+ * (before 3.15): its pointer, never read, then stays 0. */
+static int gil_struct_needed(const struct py_layout *L)
+{
+    return L->is_gil_ptr != PY_OFF_NONE && L->ts_holds_gil == PY_OFF_NONE;
+}
+
 /* Where interpreter i's GIL struct is this sample (0: unknown). */
 static uint64_t gil_address(const struct py_target *t, size_t i)
 {
@@ -75,7 +83,7 @@ void py_status_ahead_spans(struct py_target *t, struct mem_span *spans, size_t *
         spans[(*n)++] = (struct mem_span){ t->spec_interps[i] + t->L.is_gc_collecting, t->ist[i].gc_buf, 4 };
         if (t->L.is_gc_frame != PY_OFF_NONE)
             spans[(*n)++] = (struct mem_span){ t->spec_interps[i] + t->L.is_gc_frame, t->ist[i].gc_frame_buf, 8 };
-        if (t->L.is_gil_ptr != PY_OFF_NONE)
+        if (gil_struct_needed(&t->L))
             spans[(*n)++] = (struct mem_span){ t->spec_interps[i] + t->L.is_gil_ptr, t->ist[i].gil_ptr, 8 };
         if (t->spec_gil[i])
             spans[(*n)++] = (struct mem_span){ t->spec_gil[i] + t->gil_lo, t->ist[i].gil_buf, t->gil_len };
@@ -117,7 +125,7 @@ static int gather(struct py_target *t, int exceptions)
         t->spans[n++] = (struct mem_span){ t->interps[i] + L->is_gc_collecting, t->ist[i].gc_buf, 4 };
         if (L->is_gc_frame != PY_OFF_NONE)
             t->spans[n++] = (struct mem_span){ t->interps[i] + L->is_gc_frame, t->ist[i].gc_frame_buf, 8 };
-        if (L->is_gil_ptr != PY_OFF_NONE)
+        if (gil_struct_needed(L))
             t->spans[n++] = (struct mem_span){ t->interps[i] + L->is_gil_ptr, t->ist[i].gil_ptr, 8 };
     }
     for (i = 0; exceptions && i < t->n_thr; i++) {

@@ -183,6 +183,7 @@ void py_target_close(struct py_target *t)
         return;
     py_walk_free(t);
     py_status_free(t);
+    py_async_free(t);
     if (t->codes.slots)
         py_code_cache_free(&t->codes);
     py_buf_free(&t->sbuf);

@@ -239,6 +239,9 @@ static int read_ahead(struct py_target *t)
 {
     const struct py_layout *L = &t->L;
     size_t n = 0, i, j, k;
+    /* One interpreter's generation speaks for every cached code object only
+     * when it is the only interpreter. */
+    int by_gen = L->is_code_generation != PY_OFF_NONE && t->n_spec_interps == 1;
     int rc;
 
     if (t->n_spec_interps == 0)
@@ -262,7 +265,9 @@ static int read_ahead(struct py_target *t)
             t->spans[n++] = (struct mem_span){ s->chunk, t->copies[j].data, s->chunk_len };
         }
     }
-    for (k = 0; k < t->n_spec_codes; k++)
+    if (by_gen)
+        t->spans[n++] = (struct mem_span){ t->spec_interps[0] + L->is_code_generation, t->code_gen_buf, 8 };
+    for (k = 0; !by_gen && k < t->n_spec_codes; k++)
         t->spans[n++] = (struct mem_span){ t->spec_codes[k], t->guard_bufs + k * t->co_hi, t->co_hi };
     for (k = 0; k < t->n_blobs; k++)
         t->spans[n++] = (struct mem_span){ t->blobs[k].addr, t->blobs[k].data, t->blobs[k].len };
@@ -274,9 +279,8 @@ static int read_ahead(struct py_target *t)
     if (rc < 0)
         return 1;
     t->blobs_valid = 1;
-    for (k = 0; k < t->n_spec_codes; k++)
+    for (k = 0; !by_gen && k < t->n_spec_codes; k++)
         py_code_check_guard(t, t->spec_codes[k], t->guard_bufs + k * t->co_hi);
-    py_opcode_ahead_done(t);
 
     /* The interpreter list must link exactly the addresses read. */
     if (u64_at(t->rt_buf, L->rt_interpreters_head - t->rt_lo) != t->spec_interps[0])
@@ -315,6 +319,16 @@ static int read_ahead(struct py_target *t)
     }
     if (j != t->n_spec)
         return 1;
+    /* Only now is the generation known to be the interpreter's. Code
+     * objects last checked at another generation get their guard read
+     * (py_code_check_pending), which records this one. */
+    if (by_gen) {
+        t->code_gen = u64_at(t->code_gen_buf, 0);
+        t->code_gen_known = 1;
+        for (k = 0; k < t->n_spec_codes; k++)
+            py_code_check_generation(t, t->spec_codes[k]);
+    }
+    py_opcode_ahead_done(t);
     memcpy(t->interps, t->spec_interps, t->n_spec_interps * sizeof *t->interps);
     t->n_interps = t->n_spec_interps;
     t->n_thr = j;
@@ -623,7 +637,7 @@ static int assemble(struct py_target *t, const struct py_thr *th, const struct p
     return 0;
 }
 
-int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
+static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
 {
     size_t i;
     int rc, any = 0;
@@ -635,6 +649,7 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
     t->blobs_valid = 0;
     t->n_next_blobs = t->next_blob_bytes = 0;
     t->ahead_ok = 0;
+    t->code_gen_known = 0;
     rc = read_ahead(t);
     if (rc == 0)
         t->ahead_ok = 1;
@@ -648,6 +663,8 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
         goto fail;
     }
     select_threads(t, o);
+    if (o->async_mode && (rc = py_async_prepare(t, o)) < 0)
+        goto fail;
     for (i = 0; i < t->n_thr; i++) {
         if (!t->thr[i].selected)
             continue;
@@ -673,6 +690,8 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
     }
     if (rc < 0)
         goto fail;
+    if (o->async_mode)
+        return py_async_deliver(t, o, cb, ctx);
     for (i = 0; i < t->n_thr; i++) {
         const struct py_thr *th = &t->thr[i];
         struct py_thread_sample s;
@@ -702,6 +721,18 @@ int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thr
 fail:
     /* Whatever was read ahead may be what broke the sample. */
     forget(t);
+    return rc;
+}
+
+int py_target_sample(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
+{
+    int rc = sample_once(t, o, cb, ctx);
+    /* An event loop switched tasks between reading its running task and
+     * its frames: one more try, then the sample fails. */
+    if (rc == PY_ASYNC_RETRY)
+        rc = sample_once(t, o, cb, ctx);
+    if (rc == PY_ASYNC_RETRY)
+        rc = diag_set(ERR_CORRUPT, "an event loop switched tasks while its thread was read");
     return rc;
 }
 

@@ -50,7 +50,10 @@ static int collapsed_on_sample(void *state, const tachyon_sample *sample)
     }
     /* A weight of 0 would be a host bug; count the observation once. */
     uint64_t weight = sample->weight ? sample->weight : 1;
-    return col_stacks_add(&st->stacks, sample->thread_id, st->scratch, sample->depth, weight);
+    /* Lines are keyed by the OS thread id, as upstream's (the main
+     * thread's equals the PID); hosts that do not know it give 0. */
+    uint64_t tid = sample->native_thread_id ? sample->native_thread_id : sample->thread_id;
+    return col_stacks_add(&st->stacks, tid, st->scratch, sample->depth, weight);
 }
 
 static int collapsed_finish(void *state, const tachyon_finish_info *info)

@@ -134,6 +134,26 @@ invertBtn.addEventListener('click', function () {
   scrollToRoot();
 });
 
+/* ---- Inverted call tree and module names ---- */
+var callersBtn = $('btn-callers');
+callersBtn.addEventListener('click', function () {
+  state.callers = !state.callers;
+  callersBtn.setAttribute('aria-pressed', String(state.callers));
+  state.zoom = 0;
+  state.hover = -1;
+  runSearch();
+  renderSidebar();
+  render();
+});
+
+var modulesBtn = $('btn-modules');
+modulesBtn.addEventListener('click', function () {
+  state.modules = !state.modules;
+  modulesBtn.setAttribute('aria-pressed', String(state.modules));
+  renderSidebar();
+  render();
+});
+
 /* ---- Theme ---- */
 var themeBtn = $('btn-theme');
 
@@ -190,7 +210,7 @@ applyTheme(initialTheme, false);
 ctx.font = FONT;
 charWidth = ctx.measureText('MMMMMMMMMM').width / 10 || charWidth;
 
-var titleBits = ['Tachyon flame graph'];
+var titleBits = [diff ? 'Tachyon differential flame graph' : 'Tachyon flame graph'];
 if (meta.command) titleBits.push(meta.command);
 else if (meta.pid) titleBits.push('PID ' + meta.pid);
 document.title = titleBits.join(' \u2014 ');
@@ -214,6 +234,8 @@ window.tachyonFlamegraph = {
       var l = t.loc[node];
       return {
         node: node, name: node === 0 ? views[state.view].label : locFunc(l), file: locFile(l),
+        text: node === 0 ? views[state.view].label : frameText(l), module: locModule(l),
+        base: t.base ? t.base[node] : null, baseTotal: t.baseTotal ? t.baseTotal[node] : null,
         line: locLine(l), x: layout.x[i], y: rowY(layout.row[i]), w: layout.w[i], h: ROW_HEIGHT,
         samples: t.total[node], matched: !!(state.matches && state.matches[node])
       };
@@ -223,12 +245,25 @@ window.tachyonFlamegraph = {
     var t = viewTree(views[state.view]);
     return {
       view: state.view, zoom: state.zoom, inverted: state.inverted, query: state.query,
+      callers: state.callers, modules: state.modules, differential: !!diff,
       matchShare: state.matchShare, matchCount: state.matchCount, total: t.total[0],
       nodes: t.n, width: layout.width, height: layout.height,
       theme: document.documentElement.getAttribute('data-theme')
     };
   },
   svg: buildSVG,
+  /* The differential summary as shown: largest regressions and
+   * improvements by location, and the elided count. */
+  diff: function () {
+    if (!diff) return null;
+    var list = diffByLoc();
+    function item(e) { return { func: locFunc(e.loc), file: locFile(e.loc), line: locLine(e.loc), diff: e.diff }; }
+    return {
+      regressions: list.filter(function (e) { return e.diff > 0; }).map(item),
+      improvements: list.filter(function (e) { return e.diff < 0; }).reverse().map(item),
+      elided: diff.elided_count, baselineSamples: diff.baseline_samples, currentSamples: diff.current_samples
+    };
+  },
   /* Milliseconds from navigation start to the first complete drawing. */
   readyAt: performance.now()
 };

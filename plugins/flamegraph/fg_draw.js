@@ -51,6 +51,19 @@ function locColor(l) {
   return c;
 }
 
+/* Differential colouring: red where the subtree's samples grew against the
+ * (scaled) baseline, blue where they shrank, grey when about equal; the
+ * stronger the change relative to the profile, the deeper the colour. */
+function diffColor(t, node) {
+  if (node === 0) return palette.root;
+  var change = t.total[node] - t.baseTotal[node];
+  var whole = Math.max(1, t.total[0]);
+  var k = Math.min(1, Math.abs(change) / whole * 8);
+  if (k < 0.02) return 'hsl(0,0%,' + (palette.l + 15) + '%)';
+  var light = 88 - 40 * k;
+  return change > 0 ? 'hsl(0,80%,' + light + '%)' : 'hsl(215,80%,' + light + '%)';
+}
+
 /* ---- Layout ---- */
 var canvas = $('flame');
 var ctx = canvas.getContext('2d');
@@ -135,10 +148,11 @@ function draw() {
     var isAncestor = layout.row[i] < layout.ancestors;
     var matched = m && m[node];
     ctx.globalAlpha = (m && !matched) || isAncestor ? palette.dim + (isAncestor ? 0.35 : 0) : 1;
-    ctx.fillStyle = matched ? palette.match : isAncestor ? palette.ancestor : locColor(loc);
+    ctx.fillStyle = matched ? palette.match : isAncestor ? palette.ancestor
+      : (t.base ? diffColor(t, node) : locColor(loc));
     ctx.fillRect(x, y, w > 1.5 ? w - 0.5 : w, ROW_HEIGHT - 1);
     if (w >= LABEL_MIN_WIDTH) {
-      var text = label(node === 0 ? views[state.view].label : locFunc(loc), w);
+      var text = label(node === 0 ? views[state.view].label : frameText(loc), w);
       if (text) {
         ctx.fillStyle = matched ? palette.matchText : palette.text;
         ctx.fillText(text, x + 3, y + ROW_HEIGHT / 2);

@@ -3,7 +3,8 @@
  * The page carries its data in <script id="profile-data"> as JSON written by
  * the flamegraph plugin (fg_report.c):
  *   strings  every text, referred to by index
- *   locs     [file, function, line, kind] per code location (string indices);
+ *   locs     [file, function, line, kind, module] per code location (string
+ *            indices; module is the dotted module name of the file);
  *            locs[0] is the root of every tree
  *   all      {status, tree}: every thread merged
  *   threads  [{id, native, main, status, tree?}]; tree is absent when there
@@ -14,6 +15,11 @@
  *            [loc, self, total] for the top functions of the unpruned tree
  *   src      [loc, first line, line strings...] source context
  *   meta, stats  session facts and sampling statistics
+ *   diff     only in a differential report: baseline file, sample totals,
+ *            scale and the baseline-only ("elided") paths, each
+ *            [samples, file, func, line, file, func, line...] root first;
+ *            all.tree then has base: [baseline self, baseline subtree] per
+ *            node, already scaled to the current profile
  * Drawing uses one canvas; only rectangles wider than half a pixel are laid
  * out, so the cost follows what is visible rather than the profile size.
  * Every text from the profile reaches the DOM through textContent, never as
@@ -47,6 +53,8 @@ function locFile(l) { return strings[locs[l][0]]; }
 function locFunc(l) { return strings[locs[l][1]]; }
 function locLine(l) { return locs[l][2]; }
 function locKind(l) { return locs[l][3]; }
+function locModule(l) { return locs[l].length > 4 ? strings[locs[l][4]] : locFile(l); }
+var diff = data.diff || null;
 
 /* ---- Tree decoding ---- */
 
@@ -65,8 +73,15 @@ function decodeTree(raw) {
     nextSibling: new Int32Array(n).fill(-1),
     maxDepth: 0,
     ops: new Map(),
-    hot: raw.hot || []
+    hot: raw.hot || [],
+    base: null,
+    baseTotal: null
   };
+  if (raw.base && raw.base.length === 2 * n) {
+    t.base = new Float64Array(n);
+    t.baseTotal = new Float64Array(n);
+    for (var b = 0; b < n; b++) { t.base[b] = raw.base[2 * b]; t.baseTotal[b] = raw.base[2 * b + 1]; }
+  }
   var stack = [], remaining = [], lastChild = new Int32Array(n).fill(-1);
   for (var i = 0; i < n; i++) {
     t.loc[i] = flat[4 * i];
@@ -113,7 +128,40 @@ threads.forEach(function (th) {
 
 function viewTree(v) {
   if (!v.tree) v.tree = decodeTree(v.raw);
-  return v.tree;
+  if (!state.callers) return v.tree;
+  if (!v.inverted) v.inverted = invertTree(v.tree);
+  return v.inverted;
+}
+
+/* The inverted (callers) view: the functions that were running at the root,
+ * each one's callers above it. Every node of the call tree with self samples
+ * adds them along its reversed path, so a root child's width is that
+ * location's self time and the path up reads leaf -> caller -> ... -> root.
+ * The result has the layout decodeTree gives (preorder, hottest child
+ * first), so drawing, search and zoom work on it unchanged. */
+function invertTree(t) {
+  var root = { loc: 0, total: t.total[0], self: 0, kids: new Map() };
+  for (var i = 1; i < t.n; i++) {
+    var s = t.self[i];
+    if (!s) continue;
+    var cur = root;
+    for (var j = i; j > 0; j = t.parent[j]) {
+      var next = cur.kids.get(t.loc[j]);
+      if (!next) { next = { loc: t.loc[j], total: 0, self: 0, kids: new Map() }; cur.kids.set(t.loc[j], next); }
+      next.total += s;
+      cur = next;
+    }
+    cur.self += s;
+  }
+  root.self = Math.max(0, t.total[0] - Array.from(root.kids.values()).reduce(function (a, k) { return a + k.total; }, 0));
+  var flat = [], work = [root];
+  while (work.length) {
+    var node = work.pop();
+    var kids = Array.from(node.kids.values()).sort(function (a, b) { return b.total - a.total || a.loc - b.loc; });
+    flat.push(node.loc, node.total, node.self, kids.length);
+    for (var k = kids.length - 1; k >= 0; k--) work.push(kids[k]);
+  }
+  return decodeTree({ nodes: flat, ops: [], hot: t.hot });
 }
 
 /* ---- State ---- */
@@ -121,6 +169,8 @@ var state = {
   view: 0,
   zoom: 0,
   inverted: false,
+  callers: false,    /* the inverted call tree (leaf functions at the root) */
+  modules: false,    /* module names instead of file paths */
   query: '',
   matches: null,     /* Uint8Array over the current tree, or null */
   matchShare: 0,
@@ -168,7 +218,29 @@ function baseName(path) {
 function locLabel(l) {
   var line = locLine(l), file = locFile(l);
   if (locKind(l) !== KIND_PYTHON || !file || file === '~') return '';
+  if (state.modules) file = locModule(l);
   return line > 0 ? file + ':' + line : file;
+}
+
+/* The text drawn in a frame: the function, qualified by its module in the
+ * module view. */
+function frameText(l) {
+  if (!state.modules || locKind(l) !== KIND_PYTHON) return locFunc(l);
+  var m = locModule(l);
+  return m && m !== '~' ? locFunc(l) + ' (' + m + ')' : locFunc(l);
+}
+
+/* ---- Differential view ---- */
+
+/* Baseline values of a node when the current view carries them (the
+ * all-threads call tree of a differential report), else null. */
+function diffOf(t, node) {
+  if (!diff || !t.base) return null;
+  var cur = t.self[node], base = t.base[node];
+  var d = cur - base;
+  var pct = base > 0 ? 100 * d / base : (cur > 0 ? 100 : 0);
+  return { base: base, baseTotal: t.baseTotal[node], diff: d, pct: pct,
+           totalDiff: t.total[node] - t.baseTotal[node] };
 }
 
 function cssVar(name) {

@@ -26,6 +26,13 @@ function fillTooltip(node) {
   }
   if (t.parent[node] >= 0) tooltipRow(table, 'Of caller', fmtPct(t.total[node], t.total[t.parent[node]]));
   if (intervalUs) tooltipRow(table, 'Estimated time', fmtDuration(t.total[node] * intervalUs));
+  var dv = node !== 0 ? diffOf(t, node) : null;
+  if (dv) {
+    tooltipRow(table, 'Baseline self', fmtNum(dv.base) + '  (scaled)');
+    tooltipRow(table, 'Self change', fmtSigned(dv.diff) + '  (' + fmtSigned(dv.pct) + '%)');
+    tooltipRow(table, 'Baseline samples', fmtNum(dv.baseTotal) + '  \u2192  ' + fmtInt(t.total[node]) +
+               '  (' + fmtSigned(dv.totalDiff) + ')');
+  }
   tooltip.appendChild(table);
 
   var src = sourceByLoc.get(loc);
@@ -183,7 +190,8 @@ function renderHotspots() {
     var l = h[0], li = el('li');
     li.appendChild(el('div', 'hot-name', locFunc(l)));
     var metaRow = el('div', 'hot-meta');
-    metaRow.appendChild(el('span', 'hot-loc', locLabel(l) ? baseName(locFile(l)) + ':' + locLine(l) : ''));
+    metaRow.appendChild(el('span', 'hot-loc', !locLabel(l) ? '' : state.modules ? locLabel(l)
+                                              : baseName(locFile(l)) + ':' + locLine(l)));
     var pct = el('span', 'hot-pct', fmtPct(h[1], total) + ' self');
     pct.title = fmtInt(h[1]) + ' self samples, ' + fmtInt(h[2]) + ' total (' + fmtPct(h[2], total) + ')';
     metaRow.appendChild(pct);
@@ -200,7 +208,86 @@ function renderHotspots() {
   if (!t.hot.length) ol.appendChild(el('li', null, 'No samples'));
 }
 
+function fmtNum(x) { return (Math.round(x * 10) / 10).toLocaleString('en-US'); }
+function fmtSigned(x) { return (x > 0 ? '+' : x < 0 ? '\u2212' : '') + fmtNum(Math.abs(x)); }
+
+/* Change per function over the all-threads call tree against the scaled
+ * baseline, in inclusive samples, so a function made slower grows even when
+ * the time is spent in what it calls, while its callers (whose other work
+ * shrank in proportion) do not: [{loc, cur, base, diff}], largest growth
+ * first, loc being one location of the function. All lines of a function
+ * count together, and a function nested in itself (recursion) counts once. */
+function funcKey(l) { return locs[l][0] + ':' + locs[l][1]; }
+
+function diffByLoc() {
+  viewTree(views[0]);
+  var t = views[0].tree;
+  var by = new Map();
+  for (var i = 1; i < t.n; i++) {
+    var k = funcKey(t.loc[i]), nested = false;
+    for (var p = t.parent[i]; p > 0 && !nested; p = t.parent[p]) nested = funcKey(t.loc[p]) === k;
+    if (nested) continue;
+    var e = by.get(k);
+    if (!e) { e = { loc: t.loc[i], cur: 0, base: 0, diff: 0 }; by.set(k, e); }
+    e.cur += t.total[i];
+    e.base += t.baseTotal ? t.baseTotal[i] : 0;
+  }
+  var list = Array.from(by.values());
+  list.forEach(function (e) { e.diff = e.cur - e.base; });
+  list.sort(function (a, b) { return b.diff - a.diff || a.loc - b.loc; });
+  return list;
+}
+
+function diffItem(ol, e) {
+  var li = el('li');
+  li.appendChild(el('div', 'hot-name', locFunc(e.loc)));
+  var row = el('div', 'hot-meta');
+  row.appendChild(el('span', 'hot-loc', locKind(e.loc) !== KIND_PYTHON ? ''
+                                        : state.modules ? locModule(e.loc) : baseName(locFile(e.loc))));
+  var pct = el('span', 'hot-pct ' + (e.diff > 0 ? 'diff-up' : 'diff-down'), fmtSigned(e.diff) + ' samples');
+  pct.title = 'inclusive: ' + fmtNum(e.base) + ' (scaled baseline) \u2192 ' + fmtInt(e.cur);
+  row.appendChild(pct);
+  li.appendChild(row);
+  li.dataset.func = locFunc(e.loc);
+  li.dataset.diff = String(e.diff);
+  ol.appendChild(li);
+}
+
+function renderDiff() {
+  var box = $('diff-section');
+  if (!diff) return;
+  box.hidden = false;
+  var dl = $('diff-summary');
+  dl.textContent = '';
+  fact(dl, 'Baseline', diff.baseline || '');
+  fact(dl, 'Baseline samples', fmtInt(diff.baseline_samples));
+  fact(dl, 'Current samples', fmtInt(diff.current_samples));
+  fact(dl, 'Baseline scale', '\u00d7' + (Math.round(diff.baseline_scale * 1000) / 1000));
+  fact(dl, 'Baseline-only paths', fmtInt(diff.elided_count));
+  dl.lastChild.id = 'diff-elided-count';
+  var list = diffByLoc();
+  var up = $('diff-regressions'), down = $('diff-improvements'), gone = $('diff-elided');
+  up.textContent = ''; down.textContent = ''; gone.textContent = '';
+  list.filter(function (e) { return e.diff >= 0.5; }).slice(0, 10).forEach(function (e) { diffItem(up, e); });
+  list.filter(function (e) { return e.diff <= -0.5; }).reverse().slice(0, 10).forEach(function (e) { diffItem(down, e); });
+  if (!up.firstChild) up.appendChild(el('li', null, 'None'));
+  if (!down.firstChild) down.appendChild(el('li', null, 'None'));
+  (diff.elided || []).slice(0, 10).forEach(function (p) {
+    var li = el('li'), names = [];
+    for (var i = 1; i + 2 < p.length; i += 3) names.push(strings[p[i + 1]]);
+    li.appendChild(el('div', 'hot-name', names.length ? names[names.length - 1] : '?'));
+    var row = el('div', 'hot-meta');
+    row.appendChild(el('span', 'hot-loc', names.slice(-4).join(' \u203a ')));
+    row.appendChild(el('span', 'hot-pct diff-down', '\u2212' + fmtNum(p[0]) + ' samples'));
+    li.appendChild(row);
+    li.title = names.join(' \u203a ');
+    gone.appendChild(li);
+  });
+  if (!gone.firstChild) gone.appendChild(el('li', null, 'None'));
+}
+
 function renderSidebar() {
+  renderDiff();
   renderSummary();
   renderThreadStats();
   renderEfficiency();

@@ -1,9 +1,13 @@
 /* Report document construction; see fg_report.h. */
 #include "fg_report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fg_diff.h"
+#include "fg_module.h"
 #include "fg_source.h"
 #include "fg_strtab.h"
 
@@ -13,7 +17,9 @@ struct ctx {
     struct fg_agg *a;
     const struct fg_report_opts *o;
     struct fg_strtab st;
-    json_t *locs;          /* report locations, [file, func, line, kind] */
+    json_t *locs;          /* report locations, [file, func, line, kind, module] */
+    char cwd[4096];        /* files below it get module names relative to it */
+    uint32_t diff_root;    /* the tree that carries baseline values, FG_NONE for none */
     uint32_t *loc_out;     /* aggregator loc -> report index, FG_NONE if unused */
     uint32_t *order;       /* report index -> aggregator loc */
     size_t n_out;
@@ -61,8 +67,19 @@ static int loc_ref(struct ctx *c, uint32_t loc, uint32_t *out)
     if ((rc = fg_strtab_add_id(&c->st, l->file, loc ? "~" : "", &file)) < 0 ||
         (rc = fg_strtab_add_id(&c->st, l->func, kind_fallback(l->kind), &func)) < 0)
         return rc;
-    json_t *e = json_pack("[IIII]", (json_int_t)file, (json_int_t)func, (json_int_t)l->line,
-                          (json_int_t)l->kind);
+    uint32_t module = file;
+    if (l->kind == FG_LOC_PYTHON) {
+        size_t len = 0;
+        const char *text = c->a->host->string(c->a->host, l->file, &len);
+        char name[1024];
+        if (text) {
+            size_t n = fg_module_name(text, len, c->cwd[0] ? c->cwd : NULL, name, sizeof name);
+            if ((rc = fg_strtab_add(&c->st, name, n, &module)) < 0)
+                return rc;
+        }
+    }
+    json_t *e = json_pack("[IIIII]", (json_int_t)file, (json_int_t)func, (json_int_t)l->line,
+                          (json_int_t)l->kind, (json_int_t)module);
     if (!e || json_array_append_new(c->locs, e) < 0)
         return TACHYON_ERR_NOMEM;
     c->order[c->n_out] = loc;
@@ -103,7 +120,8 @@ static int emit_nodes(struct ctx *c, uint32_t root, json_t *tree)
     int rc;
     const struct fg_node *nodes = c->a->nodes;
     json_t *arr = json_array(), *ops = json_array();
-    if (!arr || !ops) {
+    json_t *base = (c->o->diff && root == c->diff_root) ? json_array() : NULL;
+    if (!arr || !ops || (c->o->diff && root == c->diff_root && !base)) {
         rc = TACHYON_ERR_NOMEM;
         goto out;
     }
@@ -125,6 +143,12 @@ static int emit_nodes(struct ctx *c, uint32_t root, json_t *tree)
             goto out;
         if ((rc = emit_ops(c, n, index++, ops)) < 0)
             goto out;
+        /* The baseline's scaled self and subtree samples of this node. */
+        if (base && (json_array_append_new(base, json_real(round(c->o->diff->node_base[n] * 100) / 100)) < 0 ||
+                     json_array_append_new(base, json_real(round(c->o->diff->node_base_total[n] * 100) / 100)) < 0)) {
+            rc = TACHYON_ERR_NOMEM;
+            goto out;
+        }
         for (size_t i = k; i-- > 0;)
             c->stack[sp++] = c->kids[i].node;
     }
@@ -134,9 +158,14 @@ static int emit_nodes(struct ctx *c, uint32_t root, json_t *tree)
         rc = set_new(tree, "ops", ops);
         ops = NULL;
     }
+    if (rc == 0 && base) {
+        rc = set_new(tree, "base", base);
+        base = NULL;
+    }
 out:
     json_decref(arr);
     json_decref(ops);
+    json_decref(base);
     return rc;
 }
 
@@ -311,12 +340,76 @@ static int emit_meta(struct ctx *c, json_t *doc, const tachyon_finish_info *info
                              "samples", (json_int_t)st->samples, "filtered", (json_int_t)st->filtered));
 }
 
+static int cmp_elided(const void *x, const void *y)
+{
+    const struct fg_diff_path *a = *(const struct fg_diff_path *const *)x, *b = *(const struct fg_diff_path *const *)y;
+    if (a->self != b->self)
+        return a->self > b->self ? -1 : 1;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* The differential summary: totals, scale, and the baseline-only paths
+ * (hottest first, at most 200), each [scaled samples, file, func, line, ...]
+ * with the frames root first. */
+static int emit_diff(struct ctx *c, json_t *doc)
+{
+    const struct fg_diff *d = c->o->diff;
+    const struct fg_diff_path **el = calloc(d->elided ? d->elided : 1, sizeof *el);
+    json_t *obj = json_object(), *list = json_array();
+    size_t n = 0, i;
+    int rc = TACHYON_ERR_NOMEM;
+    if (!el || !obj || !list)
+        goto out;
+    for (i = 0; i < d->n_paths; i++)
+        if (!d->paths[i].matched && d->paths[i].self)
+            el[n++] = &d->paths[i];
+    qsort(el, n, sizeof *el, cmp_elided);
+    for (i = 0; i < n && i < 200; i++) {
+        json_t *e = json_array();
+        if (!e || json_array_append_new(list, e) < 0 ||
+            json_array_append_new(e, json_real(round((double)el[i]->self * d->scale * 100) / 100)) < 0)
+            goto out;
+        for (uint32_t k = 0; k < el[i]->depth; k++) {
+            const tachyon_frame *f = d->host->frame(d->host, d->frames[el[i]->first + k]);
+            uint32_t file, func;
+            if (!f)
+                continue;
+            if ((rc = fg_strtab_add_id(&c->st, f->filename, "~", &file)) < 0 ||
+                (rc = fg_strtab_add_id(&c->st, f->funcname, "?", &func)) < 0)
+                goto out;
+            rc = TACHYON_ERR_NOMEM;
+            if (append_int(e, file) < 0 || append_int(e, func) < 0 || append_int(e, f->line) < 0)
+                goto out;
+        }
+    }
+    if (json_object_set_new(obj, "baseline", json_string(d->path)) < 0 ||
+        json_object_set_new(obj, "baseline_samples", json_integer((json_int_t)d->samples)) < 0 ||
+        json_object_set_new(obj, "current_samples", json_integer((json_int_t)d->current)) < 0 ||
+        json_object_set_new(obj, "baseline_scale", json_real(d->scale)) < 0 ||
+        json_object_set_new(obj, "baseline_interval_us", json_integer((json_int_t)d->facts.interval_us)) < 0 ||
+        json_object_set_new(obj, "elided_count", json_integer(d->elided)) < 0)
+        goto out;
+    rc = set_new(obj, "elided", list);
+    list = NULL;
+    if (rc == 0) {
+        rc = set_new(doc, "diff", obj);
+        obj = NULL;
+    }
+out:
+    free(el);
+    json_decref(obj);
+    json_decref(list);
+    return rc;
+}
+
 static int ctx_init(struct ctx *c, struct fg_agg *a, const struct fg_report_opts *o)
 {
     size_t nloc = a->loc_count, nnode = a->node_count ? a->node_count : 1;
     memset(c, 0, sizeof(*c));
     c->a = a;
     c->o = o;
+    if (!getcwd(c->cwd, sizeof c->cwd))
+        c->cwd[0] = '\0';
     if (fg_strtab_init(&c->st, a->host) < 0)
         return TACHYON_ERR_NOMEM;
     c->locs = json_array();
@@ -382,8 +475,16 @@ int fg_report_build(struct fg_agg *a, const struct fg_report_opts *o,
         json_decref(src);
         return rc;
     }
-    if ((rc = ctx_init(&c, a, o)) < 0 || (rc = emit_meta(&c, doc, info)) < 0 ||
-        (rc = emit_threads(&c, doc, all_root)) < 0 ||
+    if ((rc = ctx_init(&c, a, o)) < 0)
+        goto out;
+    c.diff_root = FG_NONE;
+    if (o->diff) {
+        if ((rc = fg_diff_compute(o->diff, a, all_root)) < 0)
+            goto out;
+        c.diff_root = all_root;
+    }
+    if ((rc = emit_meta(&c, doc, info)) < 0 || (rc = emit_threads(&c, doc, all_root)) < 0 ||
+        (o->diff && (rc = emit_diff(&c, doc)) < 0) ||
         (rc = fg_source_context(a->host, &c.st, a->locs, c.order, c.n_out, o->context, src)) < 0)
         goto out;
     if ((rc = set_new(doc, "src", src)) < 0) {

@@ -10,10 +10,13 @@
 
 #include "fg_agg.h"
 
+struct fg_diff;
+
 struct fg_report_opts {
     double min_percent;  /* nodes under this share of their tree are dropped */
     int context;         /* source lines shown either side of a location */
     int hot_count;       /* length of the hotspot lists */
+    struct fg_diff *diff; /* the differential view's baseline, or NULL */
 };
 
 int fg_report_build(struct fg_agg *a, const struct fg_report_opts *o,

@@ -10,6 +10,7 @@
 #include <tachyon/plugin.h>
 
 #include "fg_agg.h"
+#include "fg_diff.h"
 #include "fg_html.h"
 #include "fg_report.h"
 
@@ -17,11 +18,16 @@ struct state {
     const tachyon_host *host;
     struct fg_agg agg;
     struct fg_report_opts opts;
+    struct fg_diff diff;
+    int differential;
 };
 
 static const tachyon_format formats[] = {
     {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES, "flamegraph",
      "interactive flame graph in one self-contained HTML file", "flamegraph_{pid}.html"},
+    {sizeof(tachyon_format), TACHYON_FORMAT_OPCODES, "diff_flamegraph",
+     "flame graph coloured by change against a baseline binary profile (--diff-flamegraph BASELINE.bin)",
+     "diff_flamegraph_{pid}.html"},
 };
 
 static const tachyon_option options[] = {
@@ -31,6 +37,8 @@ static const tachyon_option options[] = {
      "source lines shown around a location in the tooltip (0 shows only the line itself)", NULL},
     {sizeof(tachyon_option), TACHYON_OPT_INT, "hotspots", "30",
      "number of functions listed under top hotspots", NULL},
+    {sizeof(tachyon_option), TACHYON_OPT_STRING, "baseline", NULL,
+     "diff_flamegraph: the baseline binary profile to compare with (--diff-flamegraph sets it)", NULL},
 };
 
 static int parse_double(const tachyon_host *host, const char *key, double lo, double hi, double *out)
@@ -81,6 +89,25 @@ static int fg_create(const tachyon_host *host, const char *format, void **out)
     int opcodes = (host->session->flags & TACHYON_SESSION_OPCODES) != 0;
     if ((rc = fg_agg_init(&st->agg, host, opcodes)) < 0)
         goto fail;
+    if (format && strcmp(format, "diff_flamegraph") == 0) {
+        const char *baseline = host->option(host, "baseline");
+        if (!baseline || !*baseline) {
+            host->log(host, TACHYON_LOG_ERROR, "the differential flame graph needs a baseline: "
+                                               "--diff-flamegraph BASELINE.bin");
+            rc = TACHYON_ERR_INVALID;
+        } else {
+            /* Read now, before sampling starts, so a bad baseline costs
+             * nothing; its frames join the session's tables. */
+            rc = fg_diff_load(&st->diff, host, baseline);
+        }
+        if (rc < 0) {
+            fg_diff_free(&st->diff);
+            fg_agg_free(&st->agg);
+            goto fail;
+        }
+        st->differential = 1;
+        st->opts.diff = &st->diff;
+    }
     *out = st;
     return 0;
 fail:
@@ -98,7 +125,10 @@ static int fg_finish(void *state, const tachyon_finish_info *info)
 {
     struct state *st = state;
     json_t *doc = NULL;
-    int rc = fg_report_build(&st->agg, &st->opts, info, &doc);
+    int rc = st->differential ? fg_diff_check(&st->diff, st->host->session) : 0;
+    if (rc < 0)
+        return rc;
+    rc = fg_report_build(&st->agg, &st->opts, info, &doc);
     if (rc == 0)
         rc = fg_html_write(st->host, doc);
     json_decref(doc);
@@ -113,6 +143,8 @@ static void fg_destroy(void *state)
     if (!st)
         return;
     fg_agg_free(&st->agg);
+    if (st->differential)
+        fg_diff_free(&st->diff);
     free(st);
 }
 

@@ -18,18 +18,6 @@ void pst_colors_init(struct pst_colors *c, int enabled)
     }
 }
 
-static const char *mode_name(uint32_t mode)
-{
-    switch (mode) {
-    case TACHYON_MODE_WALL: return "wall";
-    case TACHYON_MODE_CPU: return "cpu";
-    case TACHYON_MODE_GIL: return "gil";
-    case TACHYON_MODE_ALL: return "all";
-    case TACHYON_MODE_EXCEPTION: return "exception";
-    }
-    return "unknown";
-}
-
 struct unit {
     const char *name;
     double scale;
@@ -64,8 +52,8 @@ static int put_header(struct pl_buf *out, const struct pst_report_opts *o, struc
                       struct unit cu)
 {
     const struct pst_colors *c = &o->colors;
-    int rc = pl_buf_printf(out, "%sProfile Stats (Mode: %s):%s\n", c->bold_blue,
-                            mode_name(o->mode), c->reset);
+    /* Upstream 3.15 dropped the mode from this title; the table is the same. */
+    int rc = pl_buf_printf(out, "%sProfile Stats:%s\n", c->bold_blue, c->reset);
     if (!rc)
         rc = pl_buf_printf(out, "%s%15s%s  %s%8s%s  ", c->bold_blue, "nsamples", c->reset,
                             c->bold_blue, "sample%", c->reset);

@@ -19,7 +19,7 @@ struct pst_report_opts {
     enum pst_sort sort;
     long limit;            /* Python slice semantics: negative drops from the end */
     int summary;           /* legend and summary sections */
-    uint32_t mode;         /* enum tachyon_mode, for the header */
+    uint32_t mode;         /* enum tachyon_mode, for the empty-profile hint */
     uint64_t total;        /* direct samples over all rows */
     struct pst_colors colors;
 };

@@ -374,6 +374,117 @@ test('a million samples over 50,000 nodes open quickly and stay responsive', asy
   await page.close();
 });
 
+test('inverted view puts the running functions at the root', async (ctx) => {
+  const page = ctx.page;
+  const ROW = 18;
+  const before = await rectOf(page, 'hot_loop');
+  await page.click('#btn-callers');
+  let st = await fg(page);
+  assert.strictEqual(st.callers, true);
+  assert.strictEqual(st.total, 1000, 'same samples, turned over');
+  const hot = (await rects(page)).filter((r) => r.name === 'hot_loop');
+  assert.strictEqual(hot.length, 1, 'one hot_loop frame, at the root');
+  assert.strictEqual(hot[0].y, st.height - 2 * ROW, 'hot_loop sits right above the root');
+  near(hot[0].w / st.width, 0.5, 0.003, 'hot_loop self share');
+  /* Its caller compute is right above it, as wide (all of hot_loop's time). */
+  const above = (await rects(page)).filter((r) => r.name === 'compute' && r.y === st.height - 3 * ROW);
+  assert.strictEqual(above.length, 1, 'compute above hot_loop');
+  near(above[0].w, hot[0].w, 0.5, 'compute above hot_loop carries its samples');
+  /* wait_io (a leaf of the worker) is also a root child; <module> is never one. */
+  assert.ok((await rects(page)).some((r) => r.name === 'wait_io' && r.y === st.height - 2 * ROW));
+  assert.ok(!(await rects(page)).some((r) => r.name === '<module>' && r.y === st.height - 2 * ROW));
+  const text = await search(page, 'hot_loop', '%');
+  assert.ok(text.startsWith('50.0%'), text);
+  await search(page, '', '');
+  await page.click('#btn-callers');
+  st = await fg(page);
+  assert.strictEqual(st.callers, false);
+  assert.strictEqual((await rectOf(page, 'hot_loop')).y, before.y, 'the call tree comes back');
+  assert.deepStrictEqual(page.problems, []);
+});
+
+test('module names replace file paths', async (ctx) => {
+  const page = ctx.page;
+  await page.click('#btn-modules');
+  assert.strictEqual((await fg(page)).modules, true);
+  const hot = await rectOf(page, 'hot_loop');
+  assert.match(hot.module, /(^|\.)workload$/, 'module of the workload file');
+  assert.strictEqual(hot.text, `hot_loop (${hot.module})`);
+  await hover(page, hot);
+  const tip = await page.textContent('#tooltip');
+  assert.ok(tip.includes(`${hot.module}:15`), `tooltip names the module: ${tip}`);
+  assert.ok(!tip.includes('workload.py:15'), 'and not the file');
+  await page.mouse.move(1, 1);
+  const gc = await rectOf(page, '<GC>');
+  assert.strictEqual(gc.text, '<GC>', 'synthetic frames keep their name');
+  await page.click('#btn-modules');
+  assert.strictEqual((await rectOf(page, 'hot_loop')).text, 'hot_loop');
+  assert.deepStrictEqual(page.problems, []);
+});
+
+test('differential flame graph: the slowed function is the largest regression', async (ctx) => {
+  /* fast 500 -> 500 samples, slow 500 -> 1000, gone 50 -> none: scaled by
+   * totals (1500 / 1050), slow grows, fast shrinks, gone is elided. */
+  const base = path.join(OUT, 'diff_base.stacks'), cur = path.join(OUT, 'diff_cur.stacks');
+  fs.writeFileSync(base, '1 0x3 500 100 app.py|<module>|1;app.py|main|5;app.py|fast|10\n' +
+    '1 0x3 500 200 app.py|<module>|1;app.py|main|6;app.py|slow|20\n' +
+    '1 0x3 50 300 app.py|<module>|1;app.py|main|7;app.py|gone|30\n');
+  fs.writeFileSync(cur, '1 0x3 500 100 app.py|<module>|1;app.py|main|5;app.py|fast|10\n' +
+    '1 0x3 1000 200 app.py|<module>|1;app.py|main|6;app.py|slow|21\n');
+  const bin = path.join(OUT, 'diff_base.bin'), html = path.join(OUT, 'diff.html');
+  childProcess.execFileSync(args.feed, ['--plugin-dir', args['plugin-dir'], '--format', 'binary', '-o', bin, base],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  childProcess.execFileSync(args.feed, ['--plugin-dir', args['plugin-dir'], '--format', 'diff_flamegraph',
+    '--plugin-opt', 'flamegraph.baseline=' + bin, '-o', html, cur], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const page = await openReport(ctx.context, html);
+  const d = await page.evaluate(() => window.tachyonFlamegraph.diff());
+  assert.strictEqual(d.baselineSamples, 1050);
+  assert.strictEqual(d.currentSamples, 1500);
+  assert.strictEqual(d.elided, 1);
+  assert.strictEqual(d.regressions[0].func, 'slow');
+  near(d.regressions[0].diff, 1000 - 500 * 1500 / 1050, 0.5, 'slow grew');
+  assert.strictEqual(d.improvements[0].func, 'fast');
+  assert.ok(await page.isVisible('#diff-section'));
+  assert.strictEqual(await page.textContent('#diff-elided-count'), '1');
+  assert.ok((await page.textContent('#diff-elided')).includes('gone'));
+  assert.ok((await page.textContent('#diff-regressions li')).includes('slow'));
+  assert.ok((await page.title()).includes('differential'));
+  const slow = await rectOf(page, 'slow'), fast = await rectOf(page, 'fast');
+  near(slow.base, 500 * 1500 / 1050, 0.01, 'baseline of slow, scaled, matched across a line change');
+  const ps = await pixel(page, slow), pf = await pixel(page, fast);
+  assert.ok(ps[0] > ps[2] + 40, `slow is painted red: ${ps}`);
+  assert.ok(pf[2] > pf[0] + 40, `fast is painted blue: ${pf}`);
+  await hover(page, slow);
+  const tip = await page.textContent('#tooltip');
+  assert.ok(tip.includes('Baseline self') && tip.includes('+'), tip);
+  await page.screenshot({ path: path.join(OUT, 'flamegraph_diff.png') });
+  assert.deepStrictEqual(page.problems, []);
+  await page.close();
+});
+
+test('live: a function made twice as slow is the largest regression', async (ctx) => {
+  if (!args.tachyon || !fs.existsSync(args.tachyon)) return 'skipped: the tachyon executable is not built';
+  const python = args.python || '/usr/bin/python3';
+  const work = path.join(__dirname, '..', 'binary', 'workload.py');
+  const base = path.join(OUT, 'live_base.bin'), html = path.join(OUT, 'live_diff.html');
+  const plugins = ['--plugin', path.join(args['plugin-dir'], 'binary.so'), '--plugin',
+    path.join(args['plugin-dir'], 'flamegraph.so')];
+  for (const f of [base, html]) fs.rmSync(f, { force: true });
+  const runs = [[...plugins, '--binary', '-o', base], [...plugins, '--diff-flamegraph', base, '-o', html]];
+  for (const [i, extra] of runs.entries()) {
+    const argv = ['run', '--python', python, '-r', '2khz', ...extra, work, 'diff', '1.5', i === 0 ? '1' : '2'];
+    const res = childProcess.spawnSync(args.tachyon, argv, { encoding: 'utf8', timeout: 120000 });
+    if (res.status !== 0) throw new Error(`tachyon ${argv.join(' ')} failed (${res.status}): ${res.stderr}`);
+  }
+  const page = await openReport(ctx.context, html);
+  const d = await page.evaluate(() => window.tachyonFlamegraph.diff());
+  assert.strictEqual(d.regressions[0].func, 'slow_part', JSON.stringify(d.regressions.slice(0, 3)));
+  assert.ok(d.improvements.slice(0, 2).some((e) => e.func === 'fast_part'), JSON.stringify(d.improvements.slice(0, 3)));
+  assert.deepStrictEqual(page.problems, []);
+  await page.close();
+  return `slow_part +${d.regressions[0].diff.toFixed(0)} samples`;
+});
+
 test('live: tachyon run --flamegraph profiles the workload', async (ctx) => {
   if (!args.tachyon || !fs.existsSync(args.tachyon)) return 'skipped: the tachyon executable is not built';
   const html = path.join(OUT, 'live.html');

@@ -118,7 +118,44 @@ title = A "quoted" title
     put("config", "empty", b"")
 
 
+def asyncio():
+    def patch(off, data):
+        return struct.pack("<HB", off, len(data)) + data
+    for flags, name in ((0, "314-running"), (1, "315-running"), (2, "314-all"), (3, "315-all")):
+        put("asyncio", f"valid-{name}", bytes([flags]))
+        # All-ones and zero words over the objects after the types.
+        put("asyncio", f"ones-{name}", bytes([flags]) + patch(0xB00, b"\xff" * 200) + patch(0x1400, b"\xff" * 120))
+        put("asyncio", f"zeros-{name}", bytes([flags]) + patch(0xC00, bytes(255)) + patch(0x1100, bytes(255)))
+        # Pointers redirected into the middle of other objects.
+        put("asyncio", f"shifted-{name}", bytes([flags]) + patch(0xD08, b"\x08\x0d\x00\x20" + bytes(4)) +
+            patch(0x1208, b"\x48\x12\x00\x20" + bytes(4)))
+        # Debug blocks: offsets of the task object and of the generator.
+        put("asyncio", f"debug-{name}", bytes([flags | 4]) + patch(8 * 1 + 1, b"\xf0\x0f") +
+            patch(8 * 85, b"\x00\x10") + patch(8 * 101, b"\x00\x03"))
+
+
+def real_block(name):
+    """A real debug-offsets block, from the arrays of
+    tests/unit/test_py_layout_debug.c (copied from 3.14.10 and 3.15.2)."""
+    import re
+    src = open(os.path.join(HERE, "..", "unit", "test_py_layout_debug.c"), encoding="utf-8").read()
+    body = src.split("static const uint64_t %s[] = {" % name, 1)[1].split("};", 1)[0]
+    words = [int(w) for w in re.findall(r"\b\d+\b", re.sub(r"/\*.*?\*/", "", body))]
+    return b"xdebugpy" + struct.pack("<%dQ" % (len(words) - 1), *words[1:])
+
+
+def debug_offsets():
+    b14, b15 = real_block("block_14"), real_block("block_15")
+    put("debug_offsets", "314", b"\x01" + b14)
+    put("debug_offsets", "315", b"\x02" + b15)
+    put("debug_offsets", "315-free-threaded", b"\x02" + b15[:16] + struct.pack("<Q", 1) + b15[24:])
+    put("debug_offsets", "315-truncated", b"\x02" + b15[:400])
+    put("debug_offsets", "314-as-315", b"\x02" + b14)
+    put("debug_offsets", "316", b"\x03" + b15)
+    put("debug_offsets", "315-huge-offsets", b"\x02" + b15[:24] + b"\xff" * (len(b15) - 24))
+
+
 if __name__ == "__main__":
-    for fn in (decoder, linetable, elf, config):
+    for fn in (decoder, linetable, elf, config, debug_offsets, asyncio):
         fn()
     sys.exit(0)

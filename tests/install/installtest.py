@@ -36,7 +36,8 @@ busy(1.0)
 
 def find_target_python():
     """A real CPython 3.11+ to profile, or None."""
-    candidates = sorted(glob.glob("/root/.pyenv/versions/3.1[1-5].*/bin/python3.1[1-5]"))
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    candidates = sorted(glob.glob(os.path.join(root, "versions", "3.1[1-5].*", "bin", "python3.1[1-5]")))
     candidates.append("/usr/bin/python3.11")
     for path in candidates:
         if os.access(path, os.X_OK):

@@ -114,6 +114,8 @@ root={_shq(SID_ROOT)}
 for b in {binds}; do
     mkdir -p "$root$b" && mount --rbind "$b" "$root$b" || exit 126
 done
+# /proc as in a container (upstream's profiler needs it inside the root).
+mount -t proc proc "$root/proc" || exit 126
 exec chroot "$root" /bin/sh -c 'cd "$1" 2>/dev/null || cd /; shift; exec /usr/bin/{exe} "$@"' sh "$PWD" "$@"
 """
     tmp = path + f".tmp{os.getpid()}"
@@ -243,3 +245,14 @@ class TempDir:
 
     def __exit__(self, *exc):
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # For the C tests (tests/harness/pythons.c): one "name<TAB>path" line per
+    # expected interpreter; exit status 1 and the reason when one is missing.
+    try:
+        for n, p in interpreters():
+            print(f"{n}\t{p}")
+    except AssertionError as e:
+        print(e, file=sys.stderr)
+        sys.exit(1)

@@ -91,6 +91,22 @@ def main(seconds):
 main(float(sys.argv[1]))
 """
 
+# Two threads running pure Python: one holds the GIL, the other waits for it.
+GIL_CONTENTION = """
+import sys, threading, time
+
+def contend(deadline):
+    x = 0
+    while time.perf_counter() < deadline:
+        x += 1
+
+deadline = time.perf_counter() + float(sys.argv[1])
+t = threading.Thread(target=contend, args=(deadline,))
+t.start()
+contend(deadline)
+t.join()
+"""
+
 SLEEP_ONLY = """
 import time
 print("ready", flush=True)
@@ -226,7 +242,16 @@ class Modes(unittest.TestCase):
                     self.assertEqual(s[-1], "<GC>", s)
                     self.assertEqual(s.count("<GC>"), 1, s)
                 under = sum(n for s, n in gc if "make_cycles" in map(frame_func, s))
-                self.assertGreater(under, 0.2 * gc_samples, (under, gc_samples))
+                heap = sum(n for s, n in gc if "build_heap" in map(frame_func, s))
+                # Every collection runs under one of the two allocating phases.
+                # How the run splits between them depends on the machine's load
+                # (building the heap took 40-90% of a 2 s run at load
+                # averages of 15) and on the build (a -dbg build spends most of
+                # the run building the heap), so the cycle phase's part of <GC>
+                # is only required to be clearly there.
+                self.assertGreater(under + heap, 0.95 * gc_samples, (under, heap, gc_samples))
+                least = 0.01 if name.endswith("-dbg") else 0.05
+                self.assertGreater(under, least * gc_samples, (under, gc_samples))
                 nogc = self.collapsed(python, script, "1.0", extra=["--no-gc"])
                 self.assertGreater(sum(n for _, n in nogc), 0)
                 self.assertFalse([s for s, _ in nogc if "<GC>" in s])
@@ -279,7 +304,10 @@ class Modes(unittest.TestCase):
                         ops[(f[5], f[7])] = ops.get((f[5], f[7]), 0) + w
                 on_line = sum(ops.values())
                 self.assertGreater(on_line, 500, ops)
-                self.assertGreater(ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0), 0.03 * on_line, ops)
+                # Debug builds check every object access, which makes the
+                # specialized attribute load a smaller part of the line.
+                attr = 0.01 if name.endswith("-dbg") else 0.03
+                self.assertGreater(ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0), attr * on_line, ops)
                 binop = sum(n for (op, base), n in ops.items()
                             if op in ("BINARY_OP_ADD_INT", "BINARY_OP_MULTIPLY_INT") and base == "BINARY_OP")
                 self.assertGreater(binop, 0.05 * on_line, ops)
@@ -320,6 +348,26 @@ class Modes(unittest.TestCase):
                 # Without a format or mode that needs it, on-CPU is not read.
                 wall = self.dump(python, script, "0.6")
                 self.assertTrue(all(st & UNKNOWN and not st & ON_CPU for st, _, _ in wall))
+
+    def test_gil_requested(self):
+        # 3.15 records per thread that it waits for the GIL; older versions
+        # do not, and the bit must never be made up for them.
+        with TempDir() as d:
+            script = write_script(d, "contend.py", GIL_CONTENTION)
+            for name, python in interpreters():
+                with self.subTest(python=name):
+                    samples = self.dump(python, script, "1.5", extra=["-a"], fmt="modes-all")
+                    busy = [(st, w) for st, w, frames in samples if any(f[2] == "contend" for f in frames)]
+                    total = sum(w for _, w in busy)
+                    waiting = sum(w for st, w in busy if st & GIL_REQUESTED)
+                    self.assertGreater(total, 500)
+                    self.assertFalse([st for st, _ in busy if st & GIL_REQUESTED and st & HAS_GIL])
+                    if name.startswith("3.15"):
+                        # Two threads, one GIL: about half the samples wait.
+                        self.assertGreater(waiting, 0.2 * total, (waiting, total))
+                        self.assertGreater(sum(w for st, w in busy if st & HAS_GIL), 0.2 * total)
+                    else:
+                        self.assertEqual(waiting, 0)
 
     def test_exception_status_bit(self):
         for name, python in interpreters():
@@ -369,7 +417,8 @@ class OptionRules(unittest.TestCase):
     def test_opcodes_needs_a_format_that_shows_them(self):
         for fmt in ("--pstats", "--collapsed"):
             self.assertUsage(["run", fmt, "--opcodes", "x.py"],
-                             "--opcodes is only compatible with --live, --gecko, --flamegraph, --heatmap, --binary.")
+                             "--opcodes is only compatible with --live, --gecko, --flamegraph, --diff_flamegraph, "
+                             "--heatmap, --binary.")
 
     def test_mode_refused_with_a_format_that_records_every_status(self):
         self.assertUsage(["run", "--plugin", DUMP_PLUGIN, "--format", "modes-all", "--mode", "cpu", "x.py"],
@@ -383,9 +432,6 @@ class OptionRules(unittest.TestCase):
                              "uses task-based stack reconstruction.")
         self.assertUsage(["run", "--async-aware", "--native", "x.py"],
                          "Options --native are incompatible with --async-aware.")
-
-    def test_still_unsupported(self):
-        self.assertUsage(["run", "--async-aware", "x.py"], "--async-aware is not supported by this version")
 
     def test_bad_mode(self):
         self.assertUsage(["run", "--mode", "fast", "x.py"], "argument --mode: invalid choice: 'fast'")

@@ -1,6 +1,7 @@
 """Shared helpers for the plugin tests: where the tools are and how to run them."""
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -11,14 +12,14 @@ FEED = os.environ.get("TACHYON_FEED", "")
 PLUGIN_DIR = os.environ.get("TACHYON_PLUGIN_DIR", "")
 MOCK_HOST = os.environ.get("PLUGIN_MOCK_HOST", "")
 
-# Every interpreter the marshal file must load in; the tests fail when none
-# of them is installed rather than passing vacuously.
-INTERPRETERS = [
-    "/root/.pyenv/versions/3.11.7/bin/python3.11",
-    "/root/.pyenv/versions/3.12.1/bin/python3.12",
-    "/root/.pyenv/versions/3.13.0/bin/python3.13",
-    "/usr/bin/python3.11",
-]
+# Every interpreter the marshal file must load in: the integration tests'
+# list (tests/integration/support.py), which fails when one is missing.
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+import support  # noqa: E402
+
+
+def interpreter_paths():
+    return [path for _, path in support.interpreters()]
 
 
 def fixture(name):

@@ -150,7 +150,7 @@ class TableTest(ToolTest):
         args = [FEED, "--plugin-dir", PLUGIN_DIR, "--format", "pstats", "--interval", "1000",
                 BASIC]
         coloured = run_on_tty(args, clean_env())
-        self.assertIn("\x1b[1;34mProfile Stats (Mode: wall):\x1b[0m\n", coloured)
+        self.assertIn("\x1b[1;34mProfile Stats:\x1b[0m\n", coloured)
         self.assertIn("\x1b[32mwork.py\x1b[0m:\x1b[33m30\x1b[0m(\x1b[36minner\x1b[0m)",
                       coloured)
         # Colour changes nothing else.
@@ -160,7 +160,8 @@ class TableTest(ToolTest):
 
     def test_mode_in_header_and_empty_profile(self):
         out = feed("pstats", BASIC, "--interval", "1000", "--mode", "gil").stdout
-        self.assertTrue(out.startswith("Profile Stats (Mode: gil):\n"))
+        # As upstream 3.15, the title does not name the mode.
+        self.assertTrue(out.startswith("Profile Stats:\n"))
         # The fixture's threads hold the GIL but are never on a CPU.
         out = feed("pstats", BASIC, "--mode", "cpu").stdout
         self.assertEqual(out, "No samples were collected.\n"

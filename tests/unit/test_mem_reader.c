@@ -343,7 +343,9 @@ static void test_process_readv_many(void)
         for (i = 0; i < N; i++)
             same &= memcmp(&out[i], g_data + (i * 37) % (sizeof g_data - 4), 4) == 0;
         CHECK(same);
-        CHECK_INT(mem_reader_syscalls(r) - before, k_backends[k] == MEM_BACKEND_VM_READV ? 2 : 1);
+        /* process_vm_readv takes 1024 iovecs; merged reads need room for a
+         * gap before each span, so 512 spans go in a call: 3 calls. */
+        CHECK_INT(mem_reader_syscalls(r) - before, k_backends[k] == MEM_BACKEND_VM_READV ? 3 : 1);
         mem_reader_close(r);
     }
 }

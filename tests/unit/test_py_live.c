@@ -14,19 +14,16 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pythons.h"
 #include "common/err.h"
 #include "intern/intern.h"
 #include "mem/reader.h"
 #include "proc/process.h"
 #include "python/python.h"
 
-static const char *const interpreters[] = {
-    "/root/.pyenv/versions/3.11.7/bin/python3.11",
-    "/root/.pyenv/versions/3.12.1/bin/python3.12",
-    "/root/.pyenv/versions/3.13.0/bin/python3.13",
-    "/usr/bin/python3.11",
-};
-#define N_INTERP (sizeof interpreters / sizeof interpreters[0])
+/* Every expected interpreter (tests/harness/pythons.c). */
+static struct test_python interpreters[TEST_PYTHONS_MAX];
+static size_t n_interp;
 
 static char fixture[4096];
 static int present;
@@ -383,11 +380,9 @@ static void steady_reads_on(const char *python)
 static void each_interpreter(void (*fn)(const char *))
 {
     size_t i;
-    for (i = 0; i < N_INTERP; i++) {
-        if (access(interpreters[i], X_OK) != 0)
-            continue;
-        fprintf(stderr, "  %s\n", interpreters[i]);
-        fn(interpreters[i]);
+    for (i = 0; i < n_interp; i++) {
+        fprintf(stderr, "  %s (%s)\n", interpreters[i].name, interpreters[i].path);
+        fn(interpreters[i].path);
     }
 }
 
@@ -397,10 +392,8 @@ static void test_steady_reads(void) { each_interpreter(steady_reads_on); }
 
 static void test_some_interpreter_present(void)
 {
-    size_t i;
-    for (i = 0; i < N_INTERP; i++)
-        if (access(interpreters[i], X_OK) == 0)
-            present++;
+    n_interp = test_pythons(interpreters, TEST_PYTHONS_MAX);
+    present = (int)n_interp;
     CHECK(present > 0);
 }
 

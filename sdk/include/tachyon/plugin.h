@@ -254,6 +254,24 @@ struct tachyon_host {
      * on_input as soon as fd is readable (and at least every tick while
      * fd has data). -1 stops watching. 0 or TACHYON_ERR_INVALID. */
     int (*watch_input)(const tachyon_host *host, int fd);
+
+    /* ---- Appended after 1.1 (the minor version is bumped with the next
+     * release of the ABI): check
+     * TACHYON_HAS_FIELD(host, tachyon_host, replay_profile) before use. ---- */
+
+    /* Read the binary profile (the --binary format, tachyon's or CPython's)
+     * at path and call on_sample for each of its thread-samples, in file
+     * order, with the recorded timestamps, thread ids and status bits. Its
+     * frames are interned in this session's tables, so their ids and string
+     * ids compare with the session's own (host->frame and host->string
+     * resolve them). When facts is not NULL (set its struct_size), it
+     * receives the recording's mode, interval_us, flags and Python version.
+     * A non-zero return from on_sample stops the replay and is returned.
+     * Returns 0, TACHYON_ERR_IO (unreadable file) or TACHYON_ERR_INVALID
+     * (not a valid profile); the host has logged the reason. */
+    int (*replay_profile)(const tachyon_host *host, const char *path,
+                          int (*on_sample)(void *ctx, const tachyon_sample *sample), void *ctx,
+                          tachyon_session *facts);
 };
 
 /* Output format flags in tachyon_format.flags. */

@@ -1,6 +1,7 @@
-"""Functions whose names need every PEP 393 string kind: Latin-1
-(1 byte), BMP (2 bytes) and beyond the BMP is not a valid identifier, so
-a CJK name covers the 2-byte kind; a class gives a qualified name."""
+"""Functions whose names need every PEP 393 string kind: ASCII, Latin-1
+(1 byte), a CJK name for the 2-byte kind, and a code object renamed to
+"🐍_astral" for the 4-byte kind (identifiers cannot hold characters beyond
+the BMP: NFKC folds the letter-like ones); a class gives a qualified name."""
 import sys
 import time
 
@@ -11,9 +12,16 @@ def ñandú_función(seconds):
         pass
 
 
+def astral(seconds):
+    ñandú_función(seconds)
+
+
+astral.__code__ = astral.__code__.replace(co_qualname="\U0001f40d_astral")
+
+
 class Größe:
     def 计算(self, seconds):
-        ñandú_función(seconds)
+        astral(seconds)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,11 @@ const path = require('path');
 
 function loadPlaywright() {
   const dirs = [process.env.TACHYON_NODE_MODULES,
-    path.join(__dirname, '..', 'tests', 'flamegraph', 'node_modules')].filter(Boolean);
+    path.join(__dirname, '..', 'tests', 'browser', 'node_modules')].filter(Boolean);
   for (const d of dirs) {
     try { return require(path.join(d, 'playwright-core')); } catch (e) { /* next */ }
   }
-  throw new Error('playwright-core not found: run scripts/deps.sh');
+  throw new Error('playwright-core not found: run scripts/test-deps.sh');
 }
 
 async function main() {

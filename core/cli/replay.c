@@ -179,7 +179,8 @@ int cli_replay(struct cli_opts *o, const struct plugin_registry *reg)
     fin.struct_size = sizeof fin;
     fin.stats = &r.stats;
     rc = plugin_session_finish(r.plugin, &fin);
-    if (rc == 0 && !plugin_session_failed(r.plugin) && r.output_path)
+    /* A directory format names its own folder (heatmap drops ".html"). */
+    if (rc == 0 && !plugin_session_failed(r.plugin) && r.output_path && !(fmt->flags & TACHYON_FORMAT_DIRECTORY))
         fprintf(stderr, "Profile written to %s\n", r.output_path);
     fprintf(out, "Replayed %u samples\n", r.bp->sample_count);
     exit_code = (rc || plugin_session_failed(r.plugin)) ? EXIT_FAIL : 0;

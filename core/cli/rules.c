@@ -64,7 +64,8 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
         return cli_usage_error(cmd, "--async-mode requires --async-aware to be enabled.");
 
     if (o->live) {
-        if (o->format_flag && strcmp(format, "pstats") != 0 && strcmp(format, "live") != 0)
+        if (o->format_flag && strcmp(format, "pstats") != 0 && strcmp(format, "live") != 0 &&
+            !(fmt_flags & TACHYON_FORMAT_INTERACTIVE))
             return cli_usage_error(cmd, "--live is incompatible with %s. Live mode uses a TUI interface.",
                                    strcmp(o->format_flag, "--format") == 0 ? "--format" : o->format_flag);
         if (pstats_only_given(o, buf, sizeof buf))
@@ -89,6 +90,10 @@ int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
 
     if (o->compression && strcmp(format, "binary") != 0)
         return cli_usage_error(cmd, "--compression is only valid with --binary");
+
+    /* Checked before profiling, so no run is lost to an unusable output. */
+    if ((fmt_flags & TACHYON_FORMAT_DIRECTORY) && o->s.output && strcmp(o->s.output, "-") == 0)
+        return cli_usage_error(cmd, "--%s writes a directory of files, not standard output: give -o DIR", format);
 
     if (strcmp(format, "pstats") != 0 && pstats_only_given(o, buf, sizeof buf))
         return cli_usage_error(cmd, "Options %s are only valid with --pstats, not --%s", buf, format);

@@ -12,6 +12,7 @@
 
 #define TICK_NS (100ull * 1000000ull)      /* flush merged samples and tick plugins */
 #define CHILD_POLL_NS (10ull * 1000000ull) /* how often we look for our child's exit */
+#define INPUT_WAIT_MIN_NS (2ull * 1000000ull) /* waits shorter than this do not watch input */
 
 int sampler_mode_keeps(int mode, uint32_t status)
 {
@@ -270,9 +271,11 @@ int sampler_wait(struct sampler_state *st)
     if (st->done || clock_now_ns() >= due)
         return 0;
     /* Between samples, an interactive plugin's input (keys) is served at
-     * once instead of at the next tick. */
+     * once instead of at the next tick. A ppoll costs more than a plain
+     * sleep, so short waits (fast sampling) leave the fd to the tick,
+     * which comes soon anyway. */
     fd = input_fd_of(st->sink);
-    if (fd < 0)
+    if (fd < 0 || due - clock_now_ns() < INPUT_WAIT_MIN_NS)
         clock_sleep_until(due);
     else if (clock_wait_fd(due, fd) && handle_input(st, clock_now_ns()))
         st->done = 1;

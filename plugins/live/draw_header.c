@@ -140,9 +140,16 @@ static int efficiency_line(struct lv_state *st, int line, int width)
     if (avail >= MIN_BAR_WIDTH) {
         int bw = avail < MAX_EFFICIENCY_BAR ? avail : MAX_EFFICIENCY_BAR;
         int ok = (int)((double)good / (double)total * bw), i;
+        char run[MAX_EFFICIENCY_BAR * 3 + 1];
         lv_put(line, col++, "[", A_NORMAL);
         for (i = 0; i < bw; i++)
-            lv_put(line, col++, "█", i < ok ? lv_col.green : lv_col.red);
+            memcpy(run + 3 * i, "█", 3);
+        run[3 * ok] = '\0';
+        lv_put(line, col, run, lv_col.green);
+        run[3 * ok] = run[0];
+        run[3 * bw] = '\0';
+        lv_put(line, col + ok, run + 3 * ok, lv_col.red);
+        col += bw;
         lv_put(line, col++, "]", A_NORMAL);
         lv_put(line, col + 1, label, A_NORMAL);
     }
@@ -330,9 +337,15 @@ int lv_draw_header(struct lv_state *st, int width)
     line = top_line(st, line, width, shown);
     if (st->ui.finished)
         line = banner(line, width);
-    attron(A_DIM);
-    for (int c = 0; c < width - 1; c++)
-        mvaddstr(line, c, "─");
-    attroff(A_DIM);
+    {
+        /* One call for the whole rule: per-cell calls cost more than the
+         * rest of the header. */
+        static char rule[3 * 1024 + 1];
+        int n = width - 1 < 1024 ? width - 1 : 1024;
+        for (int c = 0; c < n; c++)
+            memcpy(rule + 3 * c, "─", 3);
+        rule[3 * (n > 0 ? n : 0)] = '\0';
+        lv_put(line, 0, rule, A_DIM);
+    }
     return line + 1;
 }

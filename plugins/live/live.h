@@ -57,12 +57,14 @@ struct lv_state {
     struct lv_row *rows;
     size_t nrows, cap_rows;
     double interval_s;
-    char stdlib_prefix[64];     /* "/lib/python3.13/" for shortening paths */
     int tui;                    /* the terminal is ours */
     uint64_t last_draw_ns, now_ns;
     uint64_t finish_duration_ns; /* frozen uptime once finished */
     time_t finish_wall;
     double max_rate;
+    /* What refreshing costs the sampling loop, logged at debug level. */
+    uint64_t draws, draw_ns, draw_max_ns;
+    uint64_t final_attempts, final_duration_ns; /* host statistics at finish */
 };
 
 /* view.c: the rows of the table being shown (filtered, sorted, trends). */

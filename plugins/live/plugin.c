@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "draw.h"
 #include "live.h"
@@ -56,15 +57,44 @@ static int on_sample(void *vst, const tachyon_sample *s)
     return lv_stats_add(&st->stats, s);
 }
 
+/* CPU time, not wall time: on a loaded machine a refresh is often
+ * preempted, and that is the scheduler's cost, not the drawing's. */
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static int redraw(struct lv_state *st, int periodic)
 {
+    uint64_t t0 = cpu_ns(), took;
     int rc = lv_build_rows(st, periodic);
     if (rc)
         return rc;
     lv_draw(st);
     st->last_draw_ns = st->now_ns;
     st->ui.dirty = 0;
+    took = cpu_ns() - t0;
+    st->draws++;
+    st->draw_ns += took;
+    if (took > st->draw_max_ns)
+        st->draw_max_ns = took;
     return 0;
+}
+
+/* With TACHYON_DEBUG set: what the view cost and the rate it reached
+ * (bench/live_rate.py reads this line). */
+static void log_draw_cost(const struct lv_state *st)
+{
+    double secs = (double)st->final_duration_ns / 1e9;
+    if (st->draws)
+        st->host->log(st->host, TACHYON_LOG_DEBUG,
+                      "%llu refreshes, %.1f us of CPU each on average, %.1f us at most; "
+                      "%llu samples in %.2f seconds (%.2f samples/sec)",
+                      (unsigned long long)st->draws, (double)st->draw_ns / (double)st->draws / 1e3,
+                      (double)st->draw_max_ns / 1e3, (unsigned long long)st->final_attempts, secs,
+                      secs > 0 ? (double)st->final_attempts / secs : 0.0);
 }
 
 /* Read every pending key. Returns 1 when the user asked for a reset: the
@@ -106,6 +136,17 @@ static int tick(void *vst, uint64_t now_ns)
     return 0;
 }
 
+/* The terminal hung up (its window closed, tmux killed): nothing will be
+ * read or seen any more, and a hung-up fd is always "readable". */
+static int tty_gone(void)
+{
+    struct pollfd pfd;
+    pfd.fd = lv_term_input_fd();
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static int on_input(void *vst, uint64_t now_ns)
 {
     struct lv_state *st = vst;
@@ -113,6 +154,14 @@ static int on_input(void *vst, uint64_t now_ns)
 
     st->now_ns = now_ns;
     read_keys(st, &draw_now);
+    if (!draw_now && !st->ui.quit && tty_gone()) {
+        /* Stop watching, or the loop would be woken for ever; end the run
+         * as 'q' would. */
+        st->host->watch_input(st->host, -1);
+        st->ui.quit = 1;
+        st->host->request_stop(st->host);
+        return 0;
+    }
     return draw_now ? redraw(st, 0) : 0;
 }
 
@@ -128,6 +177,8 @@ static void wait_for_quit(struct lv_state *st)
     while (!st->ui.quit && !st->host->stop_requested(st->host)) {
         pfd.revents = 0;
         poll(&pfd, 1, 100);
+        if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+            break;
         read_keys(st, &draw_now);
         /* A window change arrives as KEY_RESIZE with the next read. */
         if (draw_now || st->ui.dirty)
@@ -142,6 +193,10 @@ static int finish(void *vst, const tachyon_finish_info *info)
     uint64_t good = hs ? hs->successes : 0;
     int stopped = TACHYON_HAS_FIELD(info, tachyon_finish_info, stopped) && info->stopped;
 
+    if (hs) {
+        st->final_attempts = hs->attempts;
+        st->final_duration_ns = hs->duration_ns;
+    }
     if (!st->tui)
         return 0;
     if (info->interrupted || stopped || st->ui.quit) {
@@ -181,6 +236,7 @@ static void destroy(void *vst)
         return;
     if (st->tui)
         lv_term_close();
+    log_draw_cost(st);
     lv_stats_free(&st->stats);
     free(st->rows);
     free(st);

@@ -3,6 +3,7 @@
  * message tears the screen, and the terminal restored on every way out,
  * including a crash signal in this plugin. */
 #include <curses.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
@@ -116,6 +117,17 @@ static void give_stderr_back(void)
     g_err_tmp = NULL;
 }
 
+/* ncurses keeps caches (the terminal description) in its static data for
+ * the life of the process. The host unloads this plugin, and ncurses with
+ * it, at exit; pin the libraries so that memory stays reachable instead of
+ * turning into leaks. */
+static void pin_library(const void *symbol)
+{
+    Dl_info info;
+    if (dladdr(symbol, &info) && info.dli_fname)
+        (void)dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
 static void utf8_ctype(void)
 {
     const char *cs;
@@ -149,6 +161,8 @@ int lv_term_open(struct lv_state *st)
     g_in_fd = fileno(in);
     g_have_saved = tcgetattr(g_out_fd, &g_saved) == 0;
     utf8_ctype();
+    pin_library((const void *)newterm);
+    pin_library((const void *)tigetstr);
     fflush(stdout);
     g_screen = newterm(NULL, stdout, in);
     if (!g_screen) {
@@ -195,6 +209,9 @@ void lv_term_close(void)
     endwin();
     delscreen(g_screen);
     g_screen = NULL;
+    /* delscreen keeps the terminal description newterm loaded. */
+    if (cur_term)
+        del_curterm(cur_term);
     if (g_have_saved)
         tcsetattr(g_out_fd, TCSANOW, &g_saved);
     restore_crash_handlers();

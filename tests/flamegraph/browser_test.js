@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /* Browser tests of the flame graph report: real reports written by the
  * plugin through tachyon_feed, opened in headless Chromium with the network
- * off. Run by run_browser.sh (which skips when Chromium is absent).
+ * off. Run by ../browser/run_browser.sh (which skips when Chromium is absent).
  *
  *   node browser_test.js --feed PATH --plugin-dir DIR --out DIR --chromium PATH
  *                        [--tachyon PATH] [--python PATH]
@@ -12,27 +12,12 @@ const assert = require('assert');
 const childProcess = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const harness = require('../browser/harness.js');
 
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-for (const k of ['feed', 'plugin-dir', 'out', 'chromium']) {
-  if (!args[k]) { console.error('missing --' + k); process.exit(2); }
-}
+const args = harness.parseArgs(['feed', 'plugin-dir', 'out', 'chromium']);
 const OUT = path.resolve(args.out);
 const FIXTURES = path.join(__dirname, 'fixtures');
 const WORKLOAD = path.join(FIXTURES, 'workload.py');
-
-function loadPlaywright() {
-  const tried = [];
-  for (const d of [process.env.TACHYON_NODE_MODULES, path.join(__dirname, 'node_modules')]) {
-    if (!d) continue;
-    tried.push(d);
-    try { return require(path.join(d, 'playwright-core')); } catch (e) { /* next */ }
-  }
-  console.error('playwright-core not found in ' + tried.join(', ') + ': run scripts/deps.sh');
-  process.exit(1);
-}
-const { chromium } = loadPlaywright();
 
 /* ---- Reports ---- */
 
@@ -72,35 +57,9 @@ function bigReport() {
 
 /* ---- Browser ---- */
 
-async function openBrowser() {
-  const profile = fs.mkdtempSync(path.join(OUT, 'chromium-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: args.chromium,
-    headless: true,
-    offline: true,
-    acceptDownloads: true,
-    viewport: { width: 1400, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync']
-  });
-  return { context, profile };
-}
-
 /* A page whose errors and network attempts are recorded. */
-async function openReport(context, html) {
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') page.problems.push('console error: ' + m.text()); });
-  page.on('pageerror', (e) => page.problems.push('page error: ' + e.message));
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:') || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
-    page.problems.push('network request: ' + url);
-    return route.abort();
-  });
-  await page.goto('file://' + html);
-  await page.waitForFunction(() => window.tachyonFlamegraph && window.tachyonFlamegraph.readyAt > 0);
-  return page;
+function openReport(context, html) {
+  return harness.openPage(context, html, () => window.tachyonFlamegraph && window.tachyonFlamegraph.readyAt > 0);
 }
 
 const fg = (page) => page.evaluate(() => window.tachyonFlamegraph.state());
@@ -512,26 +471,17 @@ test('live: tachyon run --flamegraph profiles the workload', async (ctx) => {
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const fixture = fixtureReport();
-  const { context, profile } = await openBrowser();
+  const browser = await harness.openBrowser(args.chromium, OUT);
+  const context = browser.context;
   const ctx = { context, fixture, page: null };
   let failed = 0;
   try {
     ctx.page = await openReport(context, fixture);
-    for (const t of tests) {
-      const started = Date.now();
-      try {
-        const note = await t.fn(ctx);
-        console.log(`ok   ${t.name} (${Date.now() - started} ms)${note ? ' - ' + note : ''}`);
-      } catch (e) {
-        failed++;
-        console.log(`FAIL ${t.name}\n     ${(e && e.stack) || e}`);
-      }
-    }
+    failed = await harness.runTests(tests, ctx);
     await ctx.page.screenshot({ path: path.join(OUT, 'flamegraph.png'), fullPage: true });
     assert.deepStrictEqual(ctx.page.problems, []);
   } finally {
-    await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
   console.log(`${tests.length - failed}/${tests.length} passed; screenshots in ${OUT}`);
   process.exit(failed ? 1 : 0);

@@ -249,10 +249,10 @@ struct tachyon_host {
      * SIGTERM) or the plugin called request_stop. A plugin that waits for
      * the user inside finish() polls this so Ctrl-C still ends the run. */
     int (*stop_requested)(const tachyon_host *host);
-    /* Watch fd (a terminal, a pipe) for input: while the sampling loop
-     * waits for its next sample it also waits on fd, and calls the plugin's
-     * on_input as soon as fd is readable (and at least every tick while
-     * fd has data). -1 stops watching. 0 or TACHYON_ERR_INVALID. */
+    /* Watch fd (a terminal, a pipe) for input: the host calls the plugin's
+     * on_input when fd is readable, at once while the sampling loop waits
+     * 2 ms or more for its next sample, otherwise at the next tick (where fd
+     * is always polled). -1 stops watching. 0 or TACHYON_ERR_INVALID. */
     int (*watch_input)(const tachyon_host *host, int fd);
 
     /* ---- Appended after 1.1 (the minor version is bumped with the next

@@ -69,6 +69,13 @@ class Browser(unittest.TestCase):
             self.assertRegex(url, r"^file://%s/flamegraph_\d+\.html$" % os.path.realpath(d))
             self.assertTrue(os.path.exists(url[len("file://"):]))
 
+            # A heatmap is a folder (named without ".html"): its index.html opens.
+            os.unlink(record)
+            r = run_tachyon(["run", "--python", python, "--heatmap", "--browser", "-o", "hm.html", script],
+                            env={"BROWSER": browser}, cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(recorded(record), [f"file://{os.path.realpath(d)}/hm/index.html|"])
+
             # --subprocesses: only the parent's report opens, not its child's.
             os.unlink(record)
             parent = os.path.join(d, "parent.py")

@@ -27,6 +27,7 @@ struct cli_opts {
     int browser;
     int verbose;                 /* -v: say which children --subprocesses skipped, and why */
     const char *format_flag;     /* the --pstats/--collapsed/... alias given, for messages */
+    int rate_flag;               /* 'i' or 'r' once one was given: they exclude each other */
     const char *sort;            /* pstats --sort, NULL when not given */
     long limit;                  /* pstats --limit, -1 when not given */
     int no_summary;
@@ -62,6 +63,22 @@ const char *cli_command_name(enum cli_command cmd);
 
 /* Discover plugins honouring --plugin, configuration and the environment. */
 int cli_discover(const struct cli_opts *o, struct plugin_registry *reg);
+/* --plugin files that did not load and options for plugins not installed:
+ * ERR_USAGE (printed with the usage line) from the command line, a warning
+ * from a configuration file. */
+int cli_check_plugin_requests(const struct cli_opts *o, const struct plugin_registry *reg);
+/* follow.c: a fingerprint of the program a process runs, to notice an
+ * exec (see the file's comment). */
+struct exec_fingerprint {
+    unsigned char auxv[1024];
+    size_t len;
+};
+int follow_fingerprint(pid_t pid, struct exec_fingerprint *fp);
+int follow_exec_happened(pid_t pid, const struct exec_fingerprint *before);
+void follow_program_name(pid_t pid, char *buf, size_t len);
+
+/* Warn when two plugins declare the selected format, naming the one used. */
+void cli_note_format_rival(const struct cli_opts *o, const struct plugin_registry *reg);
 
 /* Profile pid (our own child when is_child) with the selected plugin;
  * returns the process exit status. */

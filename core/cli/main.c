@@ -5,6 +5,7 @@
 
 #include "../common/err.h"
 #include "../config/config.h"
+#include "../plugin/session.h"
 #include "../proc/process.h"
 #include "cli.h"
 #include "profile_priv.h"
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
+    if (cli_check_plugin_requests(&o, &reg)) {
+        exit_code = EXIT_USAGE;
+        goto out;
+    }
     if (help) {
         cli_print_help(stdout, cmd, &reg);
         exit_code = 0;
@@ -192,6 +197,14 @@ int main(int argc, char **argv)
     }
     if (!registry_find_format(&reg, o.s.format, &fmt)) {
         list_formats(&reg, formats, sizeof formats);
+        /* A format from tachyon.ini is that file's error, not a usage error. */
+        if (!o.live && o.s.source[KEY_FORMAT] != SRC_COMMAND_LINE && o.s.source[KEY_FORMAT] != SRC_DEFAULT) {
+            fprintf(stderr, "Error: %s: [output] format = %s: no installed plugin provides this format "
+                            "(installed: %s; see `tachyon plugins`)\n",
+                    o.s.origin[KEY_FORMAT] ? o.s.origin[KEY_FORMAT] : "configuration", o.s.format,
+                    formats[0] ? formats : "none");
+            goto out;
+        }
         /* Still apply the option rules first: a rule violation is the
          * clearer message when both apply. */
         if (cli_validate(&o, 0) == 0)
@@ -220,6 +233,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
+    /* Every option of the selected plugin is checked before a target is
+     * started: a typo must not cost the run. */
+    {
+        const struct plugin_entry *pe = registry_find_format(&reg, o.s.format, NULL);
+        if (pe && plugin_session_check_options(pe->desc, &o.s)) {
+            cli_usage_error(cmd, "%s", diag_message());
+            exit_code = EXIT_USAGE;
+            goto out;
+        }
+    }
+    cli_note_format_rival(&o, &reg);
     if (cmd == CMD_REPLAY) {
         exit_code = cli_replay(&o, &reg);
     } else if (cmd == CMD_RUN) {

@@ -64,6 +64,12 @@ static const struct option long_opts[] = {
     { NULL, 0, NULL, 0 },
 };
 
+/* The same ranges tachyon.ini enforces (config_values.c): an interval of
+ * more than an hour is a unit mistake, and a duration up to 1e9 seconds
+ * keeps every nanosecond computation inside 64 bits. */
+#define MAX_INTERVAL_US 3600000000ull
+#define MAX_DURATION_S 1e9
+
 static const char *const sort_keys[] = {
     "nsamples", "tottime", "cumtime", "sample-pct", "cumul-pct", "nsamples-cumul", "name", NULL,
 };
@@ -125,6 +131,9 @@ static int parse_rate(enum cli_command cmd, const char *arg, uint64_t *interval_
         return cli_usage_error(cmd, "argument -r/--sampling-rate: Sampling rate must be positive: %s", buf);
     if (1e6 / hz < 1)
         return cli_usage_error(cmd, "argument -r/--sampling-rate: Sampling rate too high: %s", buf);
+    if (1e6 / hz > (double)MAX_INTERVAL_US)
+        return cli_usage_error(cmd, "argument -r/--sampling-rate: Sampling rate too low: %s (at least one "
+                                    "sample per hour)", buf);
     *interval_us = (uint64_t)(1e6 / hz);
     return 0;
 bad:
@@ -207,14 +216,23 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
         o->module = 1;
         return 0;
     case 'i':
+        if (o->rate_flag == 'r')
+            return cli_usage_error(cmd, "argument -i/--interval: not allowed with argument -r/--sampling-rate");
         if (parse_u64(arg, &u) || u == 0)
             return cli_usage_error(cmd, "argument -i/--interval: invalid positive int value: '%s'", arg);
+        if (u > MAX_INTERVAL_US)
+            return cli_usage_error(cmd, "argument -i/--interval: %s microseconds is out of range (1 to %llu, "
+                                        "one hour)", arg, MAX_INTERVAL_US);
         o->s.interval_us = u;
+        o->rate_flag = 'i';
         mark(o, KEY_INTERVAL);
         return 0;
     case 'r':
+        if (o->rate_flag == 'i')
+            return cli_usage_error(cmd, "argument -r/--sampling-rate: not allowed with argument -i/--interval");
         if (parse_rate(cmd, arg, &o->s.interval_us))
             return ERR_USAGE;
+        o->rate_flag = 'r';
         mark(o, KEY_INTERVAL);
         return 0;
     case 'd': {
@@ -224,6 +242,8 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
         d = strtod(arg, &end);
         if (errno || end == arg || *end || !(d > 0) || !isfinite(d))
             return cli_usage_error(cmd, "argument -d/--duration: invalid positive number of seconds: '%s'", arg);
+        if (d > MAX_DURATION_S)
+            return cli_usage_error(cmd, "argument -d/--duration: %s seconds is out of range (at most 1e9)", arg);
         o->s.duration_s = d;
         mark(o, KEY_DURATION);
         return 0;
@@ -294,8 +314,13 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
     case OPT_LIVE: o->live = 1; return 0;
     case OPT_PLUGIN: return add_plugin_path(o, arg);
     case OPT_PLUGIN_OPT:
-        if (config_parse_plugin_opt(&o->s, arg))
-            return cli_usage_error(cmd, "argument --plugin-opt: %s", diag_message());
+        if (config_parse_plugin_opt(&o->s, arg)) {
+            /* The message names the option itself; say it once. */
+            const char *msg = diag_message();
+            if (strncmp(msg, "--plugin-opt ", 13) == 0)
+                msg += 13;
+            return cli_usage_error(cmd, "argument --plugin-opt: %s", msg);
+        }
         return 0;
     case OPT_CONFIG: o->config_file = arg; return 0;
     case OPT_COMPRESSION:

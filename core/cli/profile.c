@@ -14,6 +14,7 @@
 #include "../intern/intern.h"
 #include "../mem/reader.h"
 #include "../plugin/session.h"
+#include "../proc/oldpython.h"
 #include "../proc/pause.h"
 #include "../proc/process.h"
 #include "../python/python.h"
@@ -42,6 +43,18 @@ static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_s
 
     for (;;) {
         rc = proc_find_python(pid, &p->img);
+        if (rc == ERR_NOTPYTHON) {
+            char exe_link[64], exe[4096], version[32];
+            ssize_t n;
+            snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", (int)pid);
+            n = readlink(exe_link, exe, sizeof exe - 1);
+            if (n > 0) {
+                exe[n] = '\0';
+                if (oldpython_probe(exe, version, sizeof version))
+                    return diag_set(ERR_VERSION, "unsupported Python version %s: %s (tachyon profiles "
+                                                 "CPython 3.11 and later)", version, exe);
+            }
+        }
         if (rc == 0 || !is_child || (rc != ERR_NOTPYTHON && rc != ERR_NOPROC && rc != ERR_READ))
             return rc;
         if (child_exited(pid, child_status)) {
@@ -56,6 +69,9 @@ static int find_runtime(struct profile *p, pid_t pid, int is_child, int *child_s
         clock_sleep_until(clock_now_ns() + 2000000ull);
     }
 }
+
+static void reap_exited_child(pid_t pid, int *status, int *reaped);
+static int follow_exec(struct profile *p);
 
 struct probe {
     const struct interner *interner;
@@ -83,8 +99,16 @@ static int root_is_target(const struct probe *pr, const struct py_thread_sample 
     file = interner_string(pr->interner, root->filename, NULL);
     if (!func || !file)
         return 0;
+    /* A stack cut at the depth limit is deep in the target's own code:
+     * start-up never recurses that far. */
+    if (strcmp(file, "~") == 0 && strcmp(func, "<truncated>") == 0)
+        return 1;
+    /* runpy runs -m modules, zipapps and directories with __main__.py
+     * alike: its entry point at the root means the target's code runs. */
+    if (strcmp(func, "_run_module_as_main") == 0)
+        return 1;
     if (pr->module)
-        return strcmp(func, "_run_module_as_main") == 0;
+        return 0;
     return strcmp(func, "<module>") == 0 && pr->script_base && strcmp(base_name(file), pr->script_base) == 0;
 }
 
@@ -102,15 +126,21 @@ static int probe_cb(void *ctx, const struct py_thread_sample *s)
 /* A freshly started interpreter runs its own start-up code (getpath, site,
  * importlib) before the target's; start the clock when the main thread's
  * root frame is the script's <module> (or runpy's, for -m), as upstream's
- * start-up synchronisation does. A target we cannot recognise (a zip, a
- * directory) is profiled once it has run Python code for a while. */
+ * start-up synchronisation does (runpy's entry point also covers zipapps
+ * and directories). A target recognised by neither is profiled once it
+ * has run Python code for a while. */
 static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t pid, int is_child,
                               int *child_status, int *reaped)
 {
     uint64_t start = clock_now_ns(), deadline = start + STARTUP_TIMEOUT_NS, first_frames = 0;
     struct py_sample_opts so = { 0 };
     struct probe pr;
-    int rc;
+    char last_error[256];
+    int rc, last_rc = 0, followed = 0;
+
+    /* attach -d N gives up within its own duration. */
+    if (!is_child && o->s.duration_s > 0 && o->s.duration_s * 1e9 < (double)STARTUP_TIMEOUT_NS)
+        deadline = start + (uint64_t)(o->s.duration_s * 1e9);
 
     memset(&pr, 0, sizeof pr);
     pr.interner = p->interner;
@@ -119,24 +149,56 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     for (;;) {
         pr.frames = pr.at_target = 0;
         rc = py_target_sample(p->target, &so, probe_cb, &pr);
+        if (rc == 0 && p->program.len == 0)
+            follow_fingerprint(pid, &p->program);
+        /* The target may exec another interpreter before its own code
+         * ever ran (a wrapper script): follow it here too. */
+        if (rc != 0 && rc != ERR_NOTREADY && follow_exec_happened(pid, &p->program)) {
+            rc = follow_exec(p);
+            if (p->exec_stopped) {
+                *reaped = p->reaped || *reaped;
+                if (p->reaped)
+                    *child_status = p->status;
+                return ERR_NOPROC;
+            }
+            followed = 1;
+            continue;
+        }
         if (rc == 0 && pr.frames) {
             uint64_t now = clock_now_ns();
-            if (!is_child || pr.at_target)
+            /* After an exec the script is another one: its first Python
+             * frames are as good a start as attach's. */
+            if (!is_child || pr.at_target || followed)
                 return 0;
             if (!first_frames)
                 first_frames = now;
             else if (now - first_frames > 5000000000ull)
                 return 0;
         }
-        if (rc == ERR_NOPROC || (is_child && child_exited(pid, child_status))) {
-            *reaped = rc != ERR_NOPROC || *reaped;
+        /* Either sign of the end (its memory gone, or the child reaped)
+         * must end in a reaped child: its exit status is what `run`
+         * returns. */
+        if (is_child && !*reaped && child_exited(pid, child_status))
+            *reaped = 1;
+        if (rc == ERR_NOPROC || *reaped) {
+            if (is_child && !*reaped)
+                reap_exited_child(pid, child_status, reaped);
             return ERR_NOPROC;
         }
         if (signals_stop_requested())
             return ERR_INTERRUPTED;
-        if (clock_now_ns() > deadline)
-            return diag_set(ERR_NOTREADY, "the Python interpreter in process %d did not start running code within 30 seconds",
-                            (int)pid);
+        if (rc != 0 && rc != ERR_NOTREADY && rc != ERR_NOPROC) {
+            last_rc = rc;
+            snprintf(last_error, sizeof last_error, "%s", diag_message());
+        }
+        if (clock_now_ns() > deadline) {
+            /* Blame what really failed: stacks that cannot be decoded are
+             * not an interpreter that has not started. */
+            if (last_rc)
+                return diag_set(last_rc, "cannot decode the stacks of process %d: %s", (int)pid, last_error);
+            return diag_set(ERR_NOTREADY, "the Python interpreter in process %d did not start running code within %.0f seconds",
+                            (int)pid, (double)(deadline - start) / 1e9);
+        }
         clock_sleep_until(clock_now_ns() + 100000ull);
     }
 }
@@ -173,6 +235,44 @@ int profile_sink_tick(void *ctx, uint64_t now_ns)
     return plugin_session_tick(ctx, now_ns);
 }
 
+/* The target replaced its program: profile the new interpreter from here
+ * on with the same interner (so every frame id the plugin holds stays
+ * valid), or say that the new program cannot be profiled and stop. */
+static int follow_exec(struct profile *p)
+{
+    char exe[4096];
+    int rc;
+
+    follow_program_name(p->pid, exe, sizeof exe);
+    py_target_close(p->target);
+    p->target = NULL;
+    mem_reader_close(p->reader);
+    p->reader = NULL;
+    memset(&p->img, 0, sizeof p->img);
+    rc = find_runtime(p, p->pid, p->is_child, &p->status, &p->reaped);
+    if (rc == 0)
+        rc = mem_reader_open_process(p->pid, MEM_BACKEND_AUTO, &p->reader);
+    if (rc == 0)
+        rc = py_target_open(p->reader, &p->img, p->interner, &p->target);
+    if (rc) {
+        if (p->reaped)
+            fprintf(stderr, "tachyon: process %d executed %s, which never ran Python code; samples end at "
+                            "the exec\n", (int)p->pid, exe);
+        else
+            fprintf(stderr, "tachyon: process %d executed %s, which cannot be profiled (%s); samples end at "
+                            "the exec\n", (int)p->pid, exe, diag_message());
+        p->exec_stopped = 1;
+        return ERR_NOPROC;
+    }
+    fprintf(stderr, "tachyon: process %d executed %s (Python %s); following it\n", (int)p->pid, exe,
+            py_target_version(p->target));
+    /* Fingerprinted again at its first good sample: in the middle of an
+     * exec the kernel may not have written the new vector yet. */
+    p->program.len = 0;
+    p->failures_in_row = 0;
+    return ERR_NOTREADY;
+}
+
 static uint64_t sink_tick_ns(void *ctx)
 {
     return plugin_session_tick_ns(ctx);
@@ -203,14 +303,36 @@ int profile_source_sample(void *ctx, const struct py_sample_opts *o, py_thread_c
     struct profile *p = ctx;
     int rc;
 
-    if (!p->pause)
-        return py_target_sample(p->target, o, cb, cb_ctx);
-    /* --blocking: the snapshot is read while every thread is stopped. */
-    rc = proc_pause_stop(p->pause);
-    if (rc)
+    if (p->exec_stopped)
+        return ERR_NOPROC;
+    if (p->pause) {
+        /* --blocking: the snapshot is read while every thread is stopped. */
+        rc = proc_pause_stop(p->pause);
+        if (rc)
+            return rc;
+        rc = py_target_sample(p->target, o, cb, cb_ctx);
+        proc_pause_resume(p->pause);
+    } else {
+        rc = py_target_sample(p->target, o, cb, cb_ctx);
+    }
+    /* --subprocesses children (no pid here) have their execs followed by
+     * cli/tree.c, which gives the new program its own session. */
+    if (!p->pid)
         return rc;
-    rc = py_target_sample(p->target, o, cb, cb_ctx);
-    proc_pause_resume(p->pause);
+    if (rc == 0 && p->program.len == 0)
+        follow_fingerprint(p->pid, &p->program);
+    /* The old program's memory is gone either way; a process that is still
+     * there with another program exec'd. */
+    if (rc == ERR_NOPROC && follow_exec_happened(p->pid, &p->program))
+        return follow_exec(p);
+    if (rc == 0 || rc == ERR_NOPROC) {
+        p->failures_in_row = 0;
+        return rc;
+    }
+    /* Look for an exec at the first failure of a run of them, then now
+     * and then while they last. */
+    if (p->failures_in_row++ % 64 == 0 && follow_exec_happened(p->pid, &p->program))
+        return follow_exec(p);
     return rc;
 }
 
@@ -264,6 +386,30 @@ static int exit_status_of(int status)
     return EXIT_FAIL;
 }
 
+/* Does path name the file our standard output already writes to? */
+static int output_is_stdout(const char *path)
+{
+    struct stat a, b;
+    return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* What the decoder had to give up on, thread by thread: a thread that
+ * failed lost its own samples only, and a cut stack is marked. */
+static void print_decode_losses(const struct py_target *t)
+{
+    const struct py_thread_failure *f;
+    size_t i, n = py_target_thread_failures(t, &f);
+    uint64_t cut = py_target_truncated_stacks(t);
+
+    for (i = 0; i < n; i++)
+        fprintf(stderr, "Warning: thread %llu: %llu sample%s of this thread could not be decoded (first: %s)\n",
+                (unsigned long long)f[i].thread_id, (unsigned long long)f[i].count, f[i].count == 1 ? "" : "s",
+                f[i].first_error);
+    if (cut)
+        fprintf(stderr, "Warning: %llu stack%s deeper than %d frames were cut at the root end (marked "
+                        "<truncated>)\n", (unsigned long long)cut, cut == 1 ? "" : "s", PY_MAX_DEPTH);
+}
+
 static void print_no_samples(const struct cli_opts *o)
 {
     fprintf(stderr, "No samples were collected.\n");
@@ -282,6 +428,9 @@ void profile_sampler_config(const struct cli_opts *o, const tachyon_format *fmt,
     memset(sc, 0, sizeof *sc);
     sc->interval_ns = o->s.interval_us * 1000ull;
     sc->duration_ns = (uint64_t)(o->s.duration_s * 1e9);
+    /* A duration below a nanosecond is still a duration, not "forever". */
+    if (sc->duration_ns == 0 && o->s.duration_s > 0)
+        sc->duration_ns = 1;
     sc->mode = o->s.mode;
     sc->opts.all_threads = o->s.all_threads;
     sc->opts.gc = o->s.gc;
@@ -357,6 +506,11 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;
     }
+    p.pid = pid;
+    p.is_child = is_child;
+    /* Taken now, so an exec before the first good sample (a wrapper
+     * script) is noticed too. */
+    follow_fingerprint(pid, &p.program);
     rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
         /* Its memory is gone: it is exiting, so its status is coming. */
@@ -384,6 +538,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         }
         proc_pause_resume(p.pause);
     }
+    if (p.target)
+        py_target_reset_losses(p.target);
     rc = profile_output_path(o, fmt, pid, &p.output_path);
     if (rc)
         goto out;
@@ -416,6 +572,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     /* Data written to standard output must not be mixed with our report. */
     if (!p.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
         summary_out = stderr;
+    if (p.output_path && output_is_stdout(p.output_path))
+        summary_out = stderr;   /* -o /dev/stdout, /proc/self/fd/1 */
     sc.stats_out = summary_out;
     {
         struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin, sink_tick_ns, sink_input_fd,
@@ -426,6 +584,18 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         } else {
             rc = sampler_run(&sc, profile_source_sample, &p, &sink, &p.stats, &res);
         }
+    }
+    if (p.reaped && !reaped) {
+        reaped = 1;
+        status = p.status;
+    }
+    /* A child that exec'd a program we cannot profile is still the user's
+     * program: wait for it (Ctrl-C stops waiting), for its exit status. */
+    while (p.exec_stopped && is_child && !reaped && !res.child_reaped && !signals_stop_requested()) {
+        if (child_exited(pid, &status))
+            reaped = 1;
+        else
+            clock_sleep_until(clock_now_ns() + 20000000ull);
     }
     if (p.pause && !res.child_reaped && proc_pause_leader_status(p.pause, &res.child_status))
         res.child_reaped = 1;   /* the stop's wait collected our child's exit */
@@ -444,6 +614,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (!(fmt->flags & TACHYON_FORMAT_INTERACTIVE))
         sampler_print_summary(summary_out, &p.stats, sc.interval_ns, res.interrupted);
     fflush(summary_out);
+    if (p.target)
+        print_decode_losses(p.target);
     /* A report on standard output (the pstats table) says so itself. */
     if (p.stats.samples == 0 && p.output_path)
         print_no_samples(o);

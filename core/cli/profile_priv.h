@@ -31,6 +31,14 @@ struct profile {
     char *output_path;
     char command_line[1024];
     char source_root[64];
+    /* Following an exec of the target (follow.c); pid is 0 for
+     * --subprocesses children, whose execs cli/tree.c follows. */
+    pid_t pid;
+    int is_child;
+    struct exec_fingerprint program;
+    unsigned failures_in_row;
+    int exec_stopped;            /* it exec'd something we cannot profile */
+    int status, reaped;          /* the child, when reaped while following */
 };
 
 void profile_release(struct profile *p);

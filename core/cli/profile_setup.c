@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../plugin/session.h"
 #include "profile_priv.h"
 
 /* Replace every "{pid}" in pattern. */
@@ -106,27 +108,24 @@ void profile_fill_session(const struct cli_opts *o, tachyon_session *s, pid_t pi
         s->flags |= TACHYON_SESSION_LIVE;
 }
 
-/* The directory an output will be created in must exist and be writable
- * before profiling starts: finding out only when the report is written
- * would throw the whole profile away. */
-int profile_check_output_location(const struct cli_opts *o, const tachyon_format *fmt)
+static int output_error(const char *path, const char *fmt, const char *detail)
 {
-    const char *path = o->s.output;
+    return diag_set(ERR_IO, "cannot write the output to %s: %s%s", path, fmt, detail ? detail : "");
+}
+
+/* The directory a new file (or the temporary file renamed over an old one)
+ * is created in must exist and be writable. */
+static int check_dir_of(const char *shown, const char *path)
+{
     char dir[4096];
-    const char *slash;
+    const char *slash = strrchr(path, '/');
     struct stat st;
     size_t len;
 
-    if (path && strcmp(path, "-") == 0)
-        return 0;
-    if (!path && (fmt->flags & TACHYON_FORMAT_STDOUT))
-        return 0;
-    if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode) && !(fmt->flags & TACHYON_FORMAT_DIRECTORY)) {
-        snprintf(dir, sizeof dir, "%s", path);
-    } else if (path && (slash = strrchr(path, '/')) != NULL) {
+    if (slash) {
         len = (size_t)(slash - path);
         if (len >= sizeof dir)
-            return diag_set(ERR_INVALID, "output path too long: %s", path);
+            return diag_set(ERR_INVALID, "output path too long: %s", shown);
         memcpy(dir, path, len);
         dir[len] = '\0';
         if (len == 0)
@@ -135,13 +134,87 @@ int profile_check_output_location(const struct cli_opts *o, const tachyon_format
         snprintf(dir, sizeof dir, ".");
     }
     if (stat(dir, &st) != 0)
-        return diag_set(ERR_IO, "cannot write the output to %s: directory %s: %s",
-                        path ? path : "the current directory", dir, strerror(errno));
+        return diag_set(ERR_IO, "cannot write the output to %s: directory %s: %s", shown, dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return diag_set(ERR_IO, "cannot write the output to %s: %s is not a directory",
-                        path ? path : "the current directory", dir);
+        return diag_set(ERR_IO, "cannot write the output to %s: %s is not a directory", shown, dir);
     if (access(dir, W_OK | X_OK) != 0)
-        return diag_set(ERR_IO, "cannot write the output to %s: directory %s: %s",
-                        path ? path : "the current directory", dir, strerror(errno));
+        return diag_set(ERR_IO, "cannot write the output to %s: directory %s: %s", shown, dir, strerror(errno));
     return 0;
+}
+
+/* Where a dangling symlink points, for writing through it. */
+static int link_target(const char *link, char *out, size_t len)
+{
+    char target[4096];
+    const char *slash;
+    ssize_t n = readlink(link, target, sizeof target - 1);
+
+    if (n <= 0)
+        return -1;
+    target[n] = '\0';
+    slash = strrchr(link, '/');
+    if (target[0] == '/' || !slash)
+        return (size_t)snprintf(out, len, "%s", target) < len ? 0 : -1;
+    return (size_t)snprintf(out, len, "%.*s/%s", (int)(slash - link), link, target) < len ? 0 : -1;
+}
+
+/* Everything an output can be checked for before profiling starts, so a
+ * run is never thrown away at the end, and with the real reason: the
+ * directory of a new file, write permission on an existing one, a
+ * device or FIFO written in place (output.c), a read-only kernel file. */
+int profile_check_output_location(const struct cli_opts *o, const tachyon_format *fmt)
+{
+    const char *path = o->s.output;
+    char resolved[4096];
+    struct stat st;
+    int rc;
+
+    if (path && strcmp(path, "-") == 0)
+        return 0;
+    if (!path && (fmt->flags & TACHYON_FORMAT_STDOUT))
+        return 0;
+    if (!path)
+        return check_dir_of("the current directory", "./x");
+    if (output_fd_alias(path) >= 0) {
+        int flags = fcntl(output_fd_alias(path), F_GETFL);
+        if (flags < 0)
+            return output_error(path, strerror(errno), NULL);
+        if ((flags & O_ACCMODE) == O_RDONLY)
+            return output_error(path, "the descriptor is open for reading only", NULL);
+        return 0;
+    }
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return output_error(path, strerror(errno), NULL);
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+            if (link_target(path, resolved, sizeof resolved) != 0)
+                return output_error(path, "cannot follow the symbolic link", NULL);
+            return check_dir_of(path, resolved);
+        }
+        return check_dir_of(path, path);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        char probe[4096];
+        if (fmt->flags & TACHYON_FORMAT_DIRECTORY)
+            return 0;
+        snprintf(probe, sizeof probe, "%s/x", path);
+        return check_dir_of(path, probe);
+    }
+    if (S_ISSOCK(st.st_mode))
+        return output_error(path, "it is a socket", NULL);
+    /* Kernel files carry their real permissions in the mode: /proc/version
+     * opens for writing as root and then fails every write. */
+    if (S_ISREG(st.st_mode) && (strncmp(path, "/proc/", 6) == 0 || strncmp(path, "/sys/", 5) == 0) &&
+        (st.st_mode & 0222) == 0)
+        return output_error(path, strerror(EACCES), " (a read-only kernel file)");
+    if (access(path, W_OK) != 0)
+        return output_error(path, strerror(errno), NULL);
+    if (!S_ISREG(st.st_mode) || strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0)
+        return 0;
+    /* A regular file is replaced by a rename in the directory of the file
+     * itself (through any symlink). */
+    if (!realpath(path, resolved))
+        return output_error(path, strerror(errno), NULL);
+    rc = check_dir_of(path, resolved);
+    return rc;
 }

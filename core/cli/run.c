@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../proc/oldpython.h"
 #include "cli.h"
 
 /* A module is checked with the target interpreter itself, the way
@@ -120,6 +121,16 @@ int cli_run(struct cli_opts *o, const struct plugin_registry *reg)
     int i, n = 0, rc, exists = 0, exit_code = EXIT_FAIL;
     pid_t pid;
 
+    /* An interpreter too old to profile is named from its file at once,
+     * rather than started and waited for. */
+    {
+        char exe[4096], version[32];
+        if (oldpython_resolve(python, exe, sizeof exe) == 0 && oldpython_probe(exe, version, sizeof version)) {
+            fprintf(stderr, "Error: unsupported Python version %s: %s (tachyon profiles CPython 3.11 and "
+                            "later)\n", version, exe);
+            goto out;
+        }
+    }
     if (o->module) {
         rc = module_exists(python, target, &exists);
         if (rc) {

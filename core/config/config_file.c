@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,11 +245,29 @@ static int parse_text(struct settings *s, const char *path, int fd, const char *
     char fdpath[64];
     const char *load_path = path;
     dictionary *d;
-    int rc;
+    int rc, bom_fd = -1;
 
+    /* A UTF-8 byte order mark (editors on Windows write one) is not part
+     * of the first line. iniparser reads only files, so the text without
+     * it is handed over as an anonymous in-memory file. */
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;
+        len -= 3;
+        bom_fd = memfd_create("tachyon.ini", MFD_CLOEXEC);
+        if (bom_fd < 0 || write(bom_fd, text, len) != (ssize_t)len) {
+            rc = diag_set(ERR_IO, "cannot read configuration file %s: %s", path, strerror(errno));
+            if (bom_fd >= 0)
+                close(bom_fd);
+            return rc;
+        }
+        fd = bom_fd;
+    }
     rc = scan_text(&scan, path, text, len);
-    if (rc)
+    if (rc) {
+        if (bom_fd >= 0)
+            close(bom_fd);
         return rc;
+    }
     /* Parse the descriptor already checked, not the name, so the file
      * cannot be swapped between the safety check and the parse. */
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
@@ -271,6 +290,8 @@ static int parse_text(struct settings *s, const char *path, int fd, const char *
     iniparser_freedict(d);
 out:
     scan_free(&scan);
+    if (bom_fd >= 0)
+        close(bom_fd);
     return rc;
 }
 
@@ -291,8 +312,10 @@ int config_load_file(struct settings *s, const char *path, enum setting_source s
         int e = errno;
         if (missing && (e == ENOENT || e == ENOTDIR))
             *missing = 1;
-        return diag_set(ERR_IO, "cannot open configuration file %s%s%s%s: %s", path,
-                        via ? " (from " : "", via ? via : "", via ? ")" : "", strerror(e));
+        rc = diag_set(ERR_IO, "cannot open configuration file %s%s%s%s: %s", path,
+                      via ? " (from " : "", via ? via : "", via ? ")" : "", strerror(e));
+        errno = e;   /* callers tell a permission problem from the rest */
+        return rc;
     }
     if (fstat(fd, &st) != 0) {
         rc = diag_set(ERR_IO, "cannot stat configuration file %s: %s", path, strerror(errno));

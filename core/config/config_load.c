@@ -5,6 +5,8 @@
 
 #include <limits.h>
 #include <pwd.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -48,6 +50,14 @@ static int load_optional(struct settings *s, const char *path, enum setting_sour
     int missing = 0, rc = config_load_file(s, path, src, NULL, &missing);
 
     if (rc == ERR_IO && missing) {
+        diag_clear();
+        return 0;
+    }
+    /* A home directory we may not enter (a service account, a sudo
+     * environment) must not stop every command, --help included: the
+     * optional file is skipped with a warning. */
+    if (rc == ERR_IO && errno == EACCES) {
+        fprintf(stderr, "tachyon: warning: %s; skipped\n", diag_message());
         diag_clear();
         return 0;
     }

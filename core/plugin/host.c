@@ -36,8 +36,10 @@ static const char *level_name(int level)
 static void vlog(const struct plugin_session *s, int level, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-static void vlog(const struct plugin_session *s, int level, const char *fmt, va_list ap)
+static void vlog(const struct plugin_session *cs, int level, const char *fmt, va_list ap)
 {
+    /* Logging is the session's own bookkeeping, not a change the plugin sees. */
+    struct plugin_session *s = (struct plugin_session *)cs;
     char line[2048];
     size_t n;
 
@@ -50,6 +52,8 @@ static void vlog(const struct plugin_session *s, int level, const char *fmt, va_
     n = strlen(line);
     while (n > 0 && line[n - 1] == '\n')
         line[--n] = '\0';
+    if (level <= TACHYON_LOG_ERROR)
+        s->error_logged = 1;
     fprintf(stderr, "%s: %s: %s\n", s->desc->name, level_name(level), line);
 }
 

@@ -29,7 +29,26 @@ static void print_option(FILE *fp, const char *plugin, const tachyon_option *o)
     fputc('\n', fp);
 }
 
-static void print_plugin(FILE *fp, const struct plugin_entry *e)
+/* Two plugins may declare one format name: the first in discovery order
+ * provides it, and the listing says which one is hidden by which. */
+static void print_format_owner(FILE *fp, const struct plugin_registry *reg, const struct plugin_entry *e,
+                               const char *format)
+{
+    const struct plugin_entry *owner = registry_find_format(reg, format, NULL);
+    const struct plugin_entry *rival;
+
+    if (owner && owner != e) {
+        fprintf(fp, "                     (hidden: %s %s provides it, found first)\n", owner->desc->name,
+                owner->path);
+        return;
+    }
+    rival = registry_format_rival(reg, format);
+    if (rival)
+        fprintf(fp, "                     (used; also declared by %s %s, which is hidden)\n", rival->desc->name,
+                rival->path);
+}
+
+static void print_plugin(FILE *fp, const struct plugin_registry *reg, const struct plugin_entry *e)
 {
     const tachyon_plugin *d = e->desc;
 
@@ -41,6 +60,7 @@ static void print_plugin(FILE *fp, const struct plugin_entry *e)
     for (uint32_t i = 0; i < d->format_count; i++) {
         const tachyon_format *f = descriptor_format(d, i);
         fprintf(fp, "      %-14s %s\n", f->name, f->description ? f->description : "");
+        print_format_owner(fp, reg, e, f->name);
     }
     if (d->option_count > 0) {
         fprintf(fp, "    options:\n");
@@ -68,7 +88,7 @@ void registry_print(const struct plugin_registry *reg, FILE *fp)
         fprintf(fp, "  none found\n");
     for (size_t i = 0; i < reg->count; i++)
         if (reg->entries[i].desc && !reg->entries[i].shadowed)
-            print_plugin(fp, &reg->entries[i]);
+            print_plugin(fp, reg, &reg->entries[i]);
 
     if (rejected > 0) {
         fprintf(fp, "\nRejected (%zu):\n", rejected);

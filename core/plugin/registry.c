@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 
 #include "common/err.h"
 #include "platform/dl.h"
+#include "plugin/guard.h"
+#include "proc/elf.h"
 #include "plugin/descriptor.h"
 #include "plugin/trust.h"
 
@@ -148,6 +151,36 @@ static int remember(struct walk *w, const struct stat *st)
 
 static int load_one(struct walk *w, const char *path);
 
+/* Loading a shared object runs its constructors, so a file is only handed
+ * to the dynamic loader once the project's own ELF reader has found the
+ * entry symbol in it: a stray library in a plugin directory is rejected
+ * without running a line of its code. 0 when the symbol is there, else -1
+ * with why filled in. */
+static int has_entry_symbol(const char *path, char *why, size_t whylen)
+{
+    struct elf_file *e = NULL;
+    uint64_t value = 0, size = 0;
+    int fd, rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, whylen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    rc = elf_open(fd, path, &e);
+    if (rc < 0) {
+        snprintf(why, whylen, "not a tachyon plugin: not a 64-bit ELF shared object");
+        return -1;
+    }
+    rc = elf_find_symbol(e, TACHYON_PLUGIN_ENTRY_NAME, &value, &size);
+    elf_close(e);
+    if (rc < 0 || value == 0) {
+        snprintf(why, whylen, "not a tachyon plugin: no %s symbol", TACHYON_PLUGIN_ENTRY_NAME);
+        return -1;
+    }
+    return 0;
+}
+
 /* Record candidates under their canonical path, so the listing and the
  * reasons say exactly which file was meant whatever way it was reached. */
 static int load_candidate(struct walk *w, const char *path)
@@ -180,7 +213,12 @@ static int load_one(struct walk *w, const char *path)
     if (trust_check_path(path, why, sizeof why) < 0)
         return reject(w, path, why);
 
+    if (has_entry_symbol(path, why, sizeof why) < 0)
+        return reject(w, path, why);
+    /* Its constructors run now: a crash there names the file. */
+    guard_enter(path, "its constructors (dlopen)");
     handle = dl_open(path, why, sizeof why);
+    guard_leave();
     if (!handle) {
         char msg[600];
         const char *text = why;
@@ -201,7 +239,9 @@ static int load_one(struct walk *w, const char *path)
     /* dlsym hands back an object pointer; POSIX guarantees it converts to
      * a function pointer, and memcpy says so without a cast warning. */
     memcpy(&entry, &sym, sizeof entry);
+    guard_enter(path, TACHYON_PLUGIN_ENTRY_NAME "()");
     desc = entry();
+    guard_leave();
     if (descriptor_check(desc, why, sizeof why) < 0) {
         dl_close(handle);
         return reject(w, path, why);
@@ -379,8 +419,14 @@ int registry_discover(const struct discovery_opts *o, struct plugin_registry *re
         if (w.secure) {
             rc = add_note(&w, dup_printf("explicit plugin paths ignored in secure-execution mode"));
         } else {
-            for (size_t i = 0; i < o->n_explicit && rc == 0; i++)
+            for (size_t i = 0; i < o->n_explicit && rc == 0; i++) {
+                size_t before = reg->count;
+                struct stat st;
+                int is_dir = stat(o->explicit_paths[i], &st) == 0 && S_ISDIR(st.st_mode);
                 rc = scan_explicit(&w, o->explicit_paths[i]);
+                for (size_t k = before; !is_dir && k < reg->count; k++)
+                    reg->entries[k].requested = 1;
+            }
         }
     }
     if (rc == 0 && o && o->use_environment)
@@ -431,5 +477,20 @@ const struct plugin_entry *registry_find_format(const struct plugin_registry *re
     }
     if (fmt)
         *fmt = NULL;
+    return NULL;
+}
+
+const struct plugin_entry *registry_format_rival(const struct plugin_registry *reg, const char *format)
+{
+    const struct plugin_entry *winner = registry_find_format(reg, format, NULL);
+
+    for (size_t i = 0; winner && i < reg->count; i++) {
+        const struct plugin_entry *e = &reg->entries[i];
+        if (e == winner || !e->desc || e->shadowed)
+            continue;
+        for (uint32_t j = 0; j < e->desc->format_count; j++)
+            if (strcmp(descriptor_format(e->desc, j)->name, format) == 0)
+                return e;
+    }
     return NULL;
 }

@@ -22,6 +22,8 @@ struct plugin_entry {
     char *reason;                /* why rejected, or NULL */
     int shadowed;                /* same name found earlier in the order */
     void *handle;                /* dl handle */
+    int requested;               /* a file (or missing path) named by --plugin:
+                                  * its rejection is the user's error */
 };
 
 struct plugin_registry {
@@ -48,6 +50,10 @@ void registry_free(struct plugin_registry *reg);
 const struct plugin_entry *registry_find_format(const struct plugin_registry *reg,
                                                 const char *format,
                                                 const tachyon_format **fmt);
+
+/* The other accepted plugin providing format besides the one that wins
+ * (first in discovery order), or NULL when only one does. */
+const struct plugin_entry *registry_format_rival(const struct plugin_registry *reg, const char *format);
 
 /* Write the `tachyon plugins` listing: accepted plugins with their formats
  * and options, then rejected files with reasons, shadowed ones, and notes. */

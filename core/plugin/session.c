@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "plugin/guard.h"
 #include "plugin/options.h"
 
 /* A callback said no: report it once, and from now on the plugin only gets
@@ -14,8 +15,12 @@
 static int fail(struct plugin_session *s, const char *callback, int code)
 {
     s->failed = 1;
-    fprintf(stderr, "tachyon: plugin %s: %s() failed with code %d (%s); it gets no further data\n",
-            s->desc->name, callback, code, err_name(code));
+    /* The host or the plugin already said what went wrong (a full disk, a
+     * bad path): a second line about the return code adds nothing. */
+    if (!s->error_logged)
+        fprintf(stderr, "tachyon: plugin %s: %s() failed with code %d (%s); %s\n", s->desc->name, callback,
+                code, err_name(code),
+                strcmp(callback, "finish") == 0 ? "its output was not written" : "it gets no further data");
     return diag_set(ERR_PLUGIN, "plugin %s: %s() failed with code %d (%s)", s->desc->name,
                     callback, code, err_name(code));
 }
@@ -40,7 +45,9 @@ int plugin_session_create(const struct plugin_session_config *c, struct plugin_s
         goto fail_free;
     host_init(s);
 
+    guard_enter(s->desc->name, "create()");
     rc = s->desc->create(&s->host, c->format->name, &s->state);
+    guard_leave();
     if (rc != 0) {
         rc = fail(s, "create", rc);
         /* create() failed, so the plugin owes nothing and gets no destroy();
@@ -68,7 +75,9 @@ int plugin_session_sample(struct plugin_session *s, const tachyon_sample *sample
     /* The plugin asked for a reset: what is still in flight predates it. */
     if (s->reset_pending)
         return 0;
+    guard_enter(s->desc->name, "on_sample()");
     rc = s->desc->on_sample(s->state, sample);
+    guard_leave();
     return rc == 0 ? 0 : fail(s, "on_sample", rc);
 }
 
@@ -85,7 +94,9 @@ int plugin_session_tick(struct plugin_session *s, uint64_t now_ns)
     if (now_ns < s->last_tick_ns + interval_ns)
         return 0;
     s->last_tick_ns = now_ns;
+    guard_enter(s->desc->name, "tick()");
     rc = s->desc->tick(s->state, now_ns);
+    guard_leave();
     return rc == 0 ? 0 : fail(s, "tick", rc);
 }
 
@@ -114,7 +125,9 @@ int plugin_session_input(struct plugin_session *s, uint64_t now_ns)
     /* A 1.0 descriptor ends before on_input: never read past it. */
     if (s->finished || !TACHYON_HAS_FIELD(s->desc, tachyon_plugin, on_input) || !s->desc->on_input)
         return 0;
+    guard_enter(s->desc->name, "on_input()");
     rc = s->desc->on_input(s->state, now_ns);
+    guard_leave();
     return rc == 0 ? 0 : fail(s, "on_input", rc);
 }
 
@@ -147,7 +160,9 @@ int plugin_session_finish(struct plugin_session *s, const tachyon_finish_info *i
     fi.struct_size = sizeof fi;
     if (!fi.stats)
         fi.stats = s->host.stats(&s->host);
+    guard_enter(s->desc->name, "finish()");
     rc = s->desc->finish(s->state, &fi);
+    guard_leave();
     if (rc != 0) {
         /* Whatever the plugin had open is incomplete; drop it now rather
          * than at destroy, so no caller sees the temporary files. */
@@ -173,8 +188,11 @@ void plugin_session_destroy(struct plugin_session *s)
 {
     if (!s)
         return;
-    if (s->created)
+    if (s->created) {
+        guard_enter(s->desc->name, "destroy()");
         s->desc->destroy(s->state);
+        guard_leave();
+    }
     host_abort_outputs(s);
     options_free(s->opt_values, s->desc->option_count);
     free(s);

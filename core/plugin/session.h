@@ -61,6 +61,10 @@ uint64_t plugin_session_tick_ns(const struct plugin_session *s);
 int plugin_session_failed(const struct plugin_session *s);
 void plugin_session_destroy(struct plugin_session *s);
 
+/* The descriptor an output path such as /dev/stdout or /proc/self/fd/N
+ * names (output.c writes to a duplicate of it), or -1. */
+int output_fd_alias(const char *path);
+
 /* Only the option check of plugin_session_create, for `tachyon config`
  * and tests: 0 or ERR_USAGE with the message in diag. */
 int plugin_session_check_options(const tachyon_plugin *desc, const struct settings *settings);

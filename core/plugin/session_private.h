@@ -16,6 +16,7 @@ struct plugin_session {
     char **opt_values;            /* effective value per declared option, or NULL */
     struct tachyon_output *outputs; /* opened and not yet closed */
     tachyon_stats empty_stats;    /* returned when the caller gave no stats */
+    int error_logged;             /* an error-level line was printed for this plugin */
     int debug;                    /* TACHYON_DEBUG is set: debug logs shown */
     /* ABI 1.1 requests, collected by plugin_session_control(). */
     int reset_pending;            /* samples are dropped until the sampler resets */

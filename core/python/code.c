@@ -136,7 +136,7 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
     struct py_code *e;
     uint64_t type;
     uint32_t fid, qid;
-    int rc;
+    int rc, no_lines = 0;
 
     rc = mem_read(t->r, addr, head, t->co_hi);
     if (rc < 0)
@@ -162,7 +162,11 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
         rc = intern_string(t->in, t->sbuf.data, t->sbuf.len, &qid);
     if (rc == 0)
         rc = py_read_bytes(t->r, L, p.linetable, &t->sbuf, &type);
-    if (rc == 0)
+    /* A line table too large to copy (a generated module of hundreds of
+     * thousands of lines) costs the line numbers, not the frame. */
+    if (rc == 1)
+        no_lines = 1;
+    if (rc >= 0)
         rc = check_type(t, type, "bytes", &t->bytes_type);
     if (rc < 0)
         return rc;
@@ -175,6 +179,7 @@ static int load_code(struct py_target *t, uint64_t addr, struct py_code **out)
         return ERR_NOMEM;
     memcpy(e->linetable, t->sbuf.data, t->sbuf.len);
     e->linetable_len = t->sbuf.len;
+    e->no_lines = no_lines;
     e->print = p;
     e->filename_id = fid;
     e->qualname_id = qid;
@@ -231,9 +236,13 @@ int py_code_frame_id(struct py_target *t, const struct py_raw *f, int opcodes, u
     if (py_frame_find(&t->codes, e->serial, unit, opcode, id))
         return 0;
 
-    rc = py_linetable_lookup(e->linetable, e->linetable_len, e->print.firstlineno, unit, &loc);
-    if (rc < 0)
-        return rc;
+    if (e->no_lines) {
+        loc.line = loc.end_line = loc.column = loc.end_column = -1;
+    } else {
+        rc = py_linetable_lookup(e->linetable, e->linetable_len, e->print.firstlineno, unit, &loc);
+        if (rc < 0)
+            return rc;
+    }
     memset(&fr, 0, sizeof fr);
     fr.struct_size = sizeof fr;
     fr.kind = TACHYON_FRAME_PYTHON;

@@ -37,6 +37,7 @@ struct py_code {
     uint32_t qualname_id;
     uint8_t *linetable;
     size_t linetable_len;
+    int no_lines;           /* line table too large to copy: lines unknown */
     uint8_t *bytecode;      /* copy of co_code_adaptive for --opcodes, or NULL */
     uint32_t bc_sample;     /* sample number the copy is current for */
 };

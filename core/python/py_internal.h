@@ -47,6 +47,8 @@ struct py_thr {
     int have_frame;           /* frame is known (cframe resolved) */
     int have_chunk;           /* copies[index] holds [chunk, top) */
     size_t raw_start, raw_count;
+    int failed;               /* this thread's stack could not be decoded this sample */
+    int truncated;            /* deeper than PY_MAX_DEPTH: cut at the root end */
     /* status.c */
     uint64_t exc_info;        /* the top _PyErr_StackItem */
     const uint8_t *exc_item;  /* a copy of it for this sample, NULL if none */
@@ -118,6 +120,11 @@ struct py_target {
     struct py_raw *raw;
     size_t n_raw, cap_raw;
     uint32_t ids[PY_MAX_DEPTH];
+    uint32_t truncated_frame;         /* interned "<truncated>" marker, 0 until needed */
+    uint64_t truncated_stacks;        /* stacks cut at PY_MAX_DEPTH */
+    struct py_thread_failure failures[PY_MAX_FAILURE_THREADS];
+    size_t n_failures;
+    char sample_error[160];           /* the first thread failure of this sample */
     uint64_t *visited;                /* frame addresses of one walk (hash set) */
     uint32_t *visited_gen;
     uint32_t gen;

@@ -3,6 +3,7 @@
  * from untrusted memory. */
 #include "pystring.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +110,7 @@ int py_str_header(const struct py_layout *L, const uint8_t *hdr, uint64_t addr,
     *ascii = (int)((state >> L->uni_ascii_bit) & 1);
     if (!((state >> L->uni_compact_bit) & 1))
         return diag_set(ERR_CORRUPT, "non-compact string at 0x%llx", (unsigned long long)addr);
-    if (len < 0 || (uint64_t)len > PY_STR_MAX_CHARS)
+    if (len < 0 || (uint64_t)len > PY_STR_SANE_CHARS)
         return diag_set(ERR_CORRUPT, "string length %lld at 0x%llx", (long long)len,
                         (unsigned long long)addr);
     if (*kind != 1 && *kind != 2 && *kind != 4)
@@ -129,7 +130,7 @@ int py_read_str(struct mem_reader *r, const struct py_layout *L, uint64_t addr,
     void *data = stackbuf;
     unsigned kind;
     int ascii, rc;
-    size_t nchars, nbytes;
+    size_t nchars, nbytes, total = 0;
     uint64_t daddr;
 
     if (addr == 0 || (addr & 7) != 0)
@@ -145,6 +146,10 @@ int py_read_str(struct mem_reader *r, const struct py_layout *L, uint64_t addr,
     rc = py_str_header(L, hdr, addr, &kind, &ascii, &nchars, &daddr);
     if (rc < 0)
         return rc;
+    if (nchars > PY_STR_MAX_CHARS) {
+        total = nchars;
+        nchars = PY_STR_MAX_CHARS;
+    }
     nbytes = nchars * kind;
     if (nbytes > sizeof stackbuf) {
         data = malloc(nbytes);
@@ -156,6 +161,16 @@ int py_read_str(struct mem_reader *r, const struct py_layout *L, uint64_t addr,
         rc = py_ucs_to_utf8(data, nchars, kind, ascii, out);
     if (data != stackbuf)
         free(data);
+    /* A name too long to keep is cut, and says so, rather than lost. */
+    if (rc == 0 && total) {
+        char marker[64];
+        int n = snprintf(marker, sizeof marker, "...[truncated, %zu characters]", total);
+        rc = py_buf_reserve(out, out->len + (size_t)n + 1);
+        if (rc == 0) {
+            memcpy(out->data + out->len, marker, (size_t)n + 1);
+            out->len += (size_t)n;
+        }
+    }
     return rc;
 }
 
@@ -176,9 +191,13 @@ int py_read_bytes(struct mem_reader *r, const struct py_layout *L, uint64_t addr
     if (type_out)
         memcpy(type_out, hdr + L->ob_type, sizeof *type_out);
     memcpy(&size, hdr + L->bytes_size, sizeof size);
-    if (size < 0 || (uint64_t)size > PY_BYTES_MAX)
+    if (size < 0 || (uint64_t)size > PY_BYTES_SANE)
         return diag_set(ERR_CORRUPT, "bytes length %lld at 0x%llx", (long long)size,
                         (unsigned long long)addr);
+    if ((uint64_t)size > PY_BYTES_MAX) {
+        out->len = 0;
+        return 1;
+    }
     rc = py_buf_reserve(out, (size_t)size + 1);
     if (rc < 0)
         return rc;

@@ -12,10 +12,15 @@
 #include "../mem/reader.h"
 #include "layout.h"
 
-/* Longest string or bytes object the decoder accepts, in characters or
- * bytes; anything longer is taken for corrupt data. */
+/* Longest string or bytes object the decoder copies, in characters or
+ * bytes. A longer one that is still plausible (below the SANE limits) is
+ * real and degraded, not an error: a name is cut with a marker, a line
+ * table dropped (lines unknown). Beyond the SANE limits it is taken for
+ * corrupt data. */
 #define PY_STR_MAX_CHARS (1u << 16)
 #define PY_BYTES_MAX (1u << 20)
+#define PY_STR_SANE_CHARS (1u << 30)
+#define PY_BYTES_SANE (1u << 31)
 
 /* A growable output buffer, reused across calls to avoid allocations. */
 struct py_buf {
@@ -41,11 +46,13 @@ int py_str_header(const struct py_layout *L, const uint8_t *hdr, uint64_t addr,
                   unsigned *kind, int *ascii, size_t *nchars, uint64_t *data_addr);
 
 /* Read the str at addr into out as UTF-8 (two reads). When type_out is not
- * NULL it receives the object's type pointer for the caller to check. */
+ * NULL it receives the object's type pointer for the caller to check. A
+ * string over PY_STR_MAX_CHARS comes back cut, ending in a marker. */
 int py_read_str(struct mem_reader *r, const struct py_layout *L, uint64_t addr,
                 struct py_buf *out, uint64_t *type_out);
 
-/* Read the bytes object at addr into out (two reads). */
+/* Read the bytes object at addr into out (two reads): 0, or 1 when it is
+ * over PY_BYTES_MAX (out left empty), or a negative error. */
 int py_read_bytes(struct mem_reader *r, const struct py_layout *L, uint64_t addr,
                   struct py_buf *out, uint64_t *type_out);
 

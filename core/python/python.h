@@ -50,6 +50,15 @@ struct py_thread_sample {
 
 typedef int (*py_thread_cb)(void *ctx, const struct py_thread_sample *s);
 
+/* One thread whose stack could not be decoded in some samples: the other
+ * threads of those samples are still delivered. */
+#define PY_MAX_FAILURE_THREADS 64
+struct py_thread_failure {
+    uint64_t thread_id;
+    uint64_t count;
+    char first_error[160];     /* the first reason, for the report */
+};
+
 /* The reader and interner stay owned by the caller and must outlive t. */
 int py_target_open(struct mem_reader *r, const struct py_image *img,
                    struct interner *in, struct py_target **out);
@@ -67,5 +76,12 @@ int py_target_async_check(const struct py_target *t);
 void py_target_set_asyncio_debug(struct py_target *t, uint64_t addr);
 const char *py_target_version(const struct py_target *t);   /* "3.13.0" */
 void py_target_close(struct py_target *t);
+/* Threads that failed to decode in some samples (at most
+ * PY_MAX_FAILURE_THREADS are told apart), and stacks cut at PY_MAX_DEPTH. */
+size_t py_target_thread_failures(const struct py_target *t, const struct py_thread_failure **out);
+uint64_t py_target_truncated_stacks(const struct py_target *t);
+/* Forget both, so a report covers only the samples that were kept (not
+ * the start-up probes). */
+void py_target_reset_losses(struct py_target *t);
 
 #endif

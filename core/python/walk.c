@@ -19,10 +19,12 @@
  * a <GC> frame on top while the thread collects, and with --native a
  * <native> frame wherever C code sits between two Python frames (a
  * C-stack entry frame in 3.12+, an entry frame's caller in 3.11). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
+#include "../intern/intern.h"
 #include "py_internal.h"
 
 #define VISITED_SIZE PY_VISITED_SIZE
@@ -524,8 +526,94 @@ static int walk_thread(struct py_target *t, size_t i, int native)
             return rc;
         depth++;
     }
+    th->truncated = frame != 0;
     th->raw_count = t->n_raw - th->raw_start;
     return 0;
+}
+
+/* The frame that stands for the part of a stack cut at PY_MAX_DEPTH, in
+ * the style of upstream's synthetic frames (file "~", line 0). */
+static int truncated_frame(struct py_target *t, uint32_t *id)
+{
+    static const char name[] = "<truncated>";
+    tachyon_frame fr;
+    int rc;
+
+    if (!t->truncated_frame) {
+        memset(&fr, 0, sizeof fr);
+        fr.struct_size = sizeof fr;
+        fr.kind = TACHYON_FRAME_PYTHON;
+        rc = intern_string(t->in, "~", 1, &fr.filename);
+        if (rc == 0)
+            rc = intern_string(t->in, name, sizeof name - 1, &fr.funcname);
+        if (rc < 0)
+            return rc;
+        fr.column = fr.end_column = TACHYON_NO_LOCATION;
+        fr.opcode = fr.base_opcode = TACHYON_NO_OPCODE;
+        rc = intern_frame(t->in, &fr, &t->truncated_frame);
+        if (rc < 0)
+            return rc;
+    }
+    *id = t->truncated_frame;
+    return 0;
+}
+
+/* Errors that end the whole sample; anything else is one thread's
+ * problem (a stack freed under us, one undecodable object). */
+static int fatal_error(int rc)
+{
+    return rc == ERR_NOPROC || rc == ERR_NOMEM || rc == ERR_PERM || rc == ERR_INTERRUPTED;
+}
+
+static void thread_failed(struct py_target *t, struct py_thr *th)
+{
+    if (!t->sample_error[0])
+        snprintf(t->sample_error, sizeof t->sample_error, "%s", diag_message());
+    th->failed = 1;
+}
+
+/* Count this sample's failed threads, once it is known that the sample
+ * itself survived (a sample where every thread failed is a failed sample,
+ * counted by the sampler's error rate instead). */
+static void count_thread_failures(struct py_target *t)
+{
+    size_t i, k;
+
+    for (i = 0; i < t->n_thr; i++) {
+        const struct py_thr *th = &t->thr[i];
+        if (!th->selected || !th->failed)
+            continue;
+        for (k = 0; k < t->n_failures; k++)
+            if (t->failures[k].thread_id == th->thread_id)
+                break;
+        if (k == t->n_failures) {
+            if (k == PY_MAX_FAILURE_THREADS)
+                k--;   /* the last slot stands for every further thread */
+            else
+                t->n_failures++;
+            t->failures[k].thread_id = th->thread_id;
+            t->failures[k].count = 0;
+            snprintf(t->failures[k].first_error, sizeof t->failures[k].first_error, "%s", t->sample_error);
+        }
+        t->failures[k].count++;
+    }
+}
+
+size_t py_target_thread_failures(const struct py_target *t, const struct py_thread_failure **out)
+{
+    *out = t->failures;
+    return t->n_failures;
+}
+
+void py_target_reset_losses(struct py_target *t)
+{
+    t->n_failures = 0;
+    t->truncated_stacks = 0;
+}
+
+uint64_t py_target_truncated_stacks(const struct py_target *t)
+{
+    return t->truncated_stacks;
 }
 
 /* Remember what this sample found for the next read-ahead. */
@@ -597,7 +685,7 @@ static void forget(struct py_target *t)
 static int assemble(struct py_target *t, const struct py_thr *th, const struct py_sample_opts *o,
                     uint32_t *depth_out, int *in_gc)
 {
-    uint32_t depth = 0, python = 0;
+    uint32_t depth = 0, python = 0, limit;
     int pending = 0, rc;
     size_t j;
 
@@ -608,7 +696,9 @@ static int assemble(struct py_target *t, const struct py_thr *th, const struct p
         if (rc < 0)
             return rc;
     }
-    for (j = th->raw_start; j < th->raw_start + th->raw_count && depth < PY_MAX_DEPTH; j++) {
+    /* A truncated stack keeps its innermost frames and one marker slot. */
+    limit = th->truncated ? PY_MAX_DEPTH - 1 : PY_MAX_DEPTH;
+    for (j = th->raw_start; j < th->raw_start + th->raw_count && depth < limit; j++) {
         const struct py_raw *r = &t->raw[j];
         if (r->skip)
             continue;
@@ -616,13 +706,13 @@ static int assemble(struct py_target *t, const struct py_thr *th, const struct p
             pending = python > 0;
             continue;
         }
-        if (pending && depth + 1 < PY_MAX_DEPTH) {
+        if (pending && depth + 1 < limit) {
             rc = py_special_frame(t, TACHYON_FRAME_NATIVE, &t->ids[depth++]);
             if (rc < 0)
                 return rc;
         }
         pending = 0;
-        if (th->gc_frame && r->addr == th->gc_frame && !*in_gc && depth + 1 < PY_MAX_DEPTH) {
+        if (th->gc_frame && r->addr == th->gc_frame && !*in_gc && depth + 1 < limit) {
             *in_gc = 1;
             if (o->gc) {
                 rc = py_special_frame(t, TACHYON_FRAME_GC, &t->ids[depth++]);
@@ -633,14 +723,21 @@ static int assemble(struct py_target *t, const struct py_thr *th, const struct p
         t->ids[depth++] = r->id;
         python++;
     }
+    if (python && th->truncated) {
+        rc = truncated_frame(t, &t->ids[depth]);
+        if (rc < 0)
+            return rc;
+        depth++;
+        t->truncated_stacks++;
+    }
     *depth_out = python ? depth : 0;
     return 0;
 }
 
 static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_thread_cb cb, void *ctx)
 {
-    size_t i;
-    int rc, any = 0;
+    size_t i, k;
+    int rc, any = 0, last_error = 0;
 
     t->sample_no++;
     if (t->sample_no == 0)
@@ -665,39 +762,75 @@ static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_t
     select_threads(t, o);
     if (o->async_mode && (rc = py_async_prepare(t, o)) < 0)
         goto fail;
+    t->sample_error[0] = '\0';
+    /* A thread whose stack cannot be read or decoded loses its own sample
+     * only: the other threads of this sample are still delivered. */
     for (i = 0; i < t->n_thr; i++) {
-        if (!t->thr[i].selected)
+        struct py_thr *th = &t->thr[i];
+        th->failed = th->truncated = 0;
+        if (!th->selected)
             continue;
+        th->raw_start = t->n_raw;
+        th->raw_count = 0;
         rc = complete_thread(t, i);
         if (rc == 0)
             rc = walk_thread(t, i, o->native);
-        if (rc < 0)
+        if (rc < 0 && fatal_error(rc))
             goto fail;
+        if (rc < 0) {
+            last_error = rc;
+            t->n_raw = th->raw_start;
+            th->raw_count = 0;
+            thread_failed(t, th);
+        }
     }
     rc = py_status_sample(t, o);
     if (rc < 0)
         goto fail;
-    remember(t, o);
+    /* What a failed thread read may be what broke it: read it afresh. */
+    if (last_error)
+        forget(t);
+    else
+        remember(t, o);
     rc = py_code_check_pending(t, 0, t->n_raw);
     if (rc == 0 && o->opcodes)
         rc = py_opcode_prepare(t, 0, t->n_raw);
-    for (i = 0; rc == 0 && i < t->n_raw; i++) {
-        int skip;
-        if (t->raw[i].native)
-            continue;
-        rc = py_code_frame_id(t, &t->raw[i], o->opcodes, &t->raw[i].id, &skip);
-        t->raw[i].skip = (uint8_t)skip;
-    }
     if (rc < 0)
         goto fail;
-    if (o->async_mode)
+    for (k = 0; k < t->n_thr; k++) {
+        struct py_thr *th = &t->thr[k];
+        if (!th->selected || th->failed)
+            continue;
+        for (i = th->raw_start; i < th->raw_start + th->raw_count; i++) {
+            int skip;
+            if (t->raw[i].native)
+                continue;
+            rc = py_code_frame_id(t, &t->raw[i], o->opcodes, &t->raw[i].id, &skip);
+            if (rc < 0 && fatal_error(rc))
+                goto fail;
+            if (rc < 0) {
+                last_error = rc;
+                thread_failed(t, th);
+                break;
+            }
+            t->raw[i].skip = (uint8_t)skip;
+        }
+    }
+    if (o->async_mode) {
+        /* Tasks are stitched across threads: a sample with a thread that
+         * failed is not split, it fails as a whole. */
+        if (last_error) {
+            rc = last_error;
+            goto fail;
+        }
         return py_async_deliver(t, o, cb, ctx);
+    }
     for (i = 0; i < t->n_thr; i++) {
         const struct py_thr *th = &t->thr[i];
         struct py_thread_sample s;
         uint32_t depth = 0;
         int gc_here = 0;
-        if (!th->selected)
+        if (!th->selected || th->failed)
             continue;
         rc = assemble(t, th, o, &depth, &gc_here);
         if (rc < 0)
@@ -714,6 +847,13 @@ static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_t
         rc = cb(ctx, &s);
         if (rc != 0)
             return rc;
+    }
+    if (any && last_error)
+        count_thread_failures(t);
+    if (!any && last_error) {
+        /* Every thread failed: the sample failed, for the first reason. */
+        forget(t);
+        return last_error;
     }
     if (!any)
         return diag_set(ERR_NOTREADY, "no thread is running Python code");

@@ -1,5 +1,7 @@
 #include "rtstats.h"
 
+#include <unistd.h>
+
 #include <string.h>
 
 void rtstats_init(struct rtstats *r)
@@ -34,10 +36,17 @@ void rtstats_maybe_print(struct rtstats *r, FILE *out, const tachyon_stats *st, 
             max_hz = hz;
     }
     mean_hz = sum_hz / r->n;
-    /* \r and erase-line so the figures update in place on a terminal. */
-    fprintf(out, "\r\033[KStats: %.1fHz (%.1f\xc2\xb5s) Min: %.1fHz Max: %.1fHz N=%llu",
-            mean_hz, mean_hz > 0 ? 1e6 / mean_hz : 0.0, min_hz, max_hz,
-            (unsigned long long)st->attempts);
+    /* On a terminal, \r and erase-line update the figures in place; a file
+     * or a pipe gets one plain line per report instead of escapes. */
+    if (isatty(fileno(out)))
+        fprintf(out, "\r\033[KStats: %.1fHz (%.1f\xc2\xb5s) Min: %.1fHz Max: %.1fHz N=%llu",
+                mean_hz, mean_hz > 0 ? 1e6 / mean_hz : 0.0, min_hz, max_hz,
+                (unsigned long long)st->attempts);
+    else
+        fprintf(out, "Stats: %.1fHz (%.1f\xc2\xb5s) Min: %.1fHz Max: %.1fHz N=%llu\n",
+                mean_hz, mean_hz > 0 ? 1e6 / mean_hz : 0.0, min_hz, max_hz,
+                (unsigned long long)st->attempts);
     fflush(out);
-    r->printed = 1;
+    /* Only an in-place line needs ending when the run is over. */
+    r->printed = isatty(fileno(out));
 }

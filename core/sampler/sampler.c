@@ -12,6 +12,9 @@
 
 #define TICK_NS (100ull * 1000000ull)      /* flush merged samples and tick plugins */
 #define CHILD_POLL_NS (10ull * 1000000ull) /* how often we look for our child's exit */
+/* The longest single sleep: a long interval is slept in slices, so the
+ * end of the target, the duration and Ctrl-C are noticed promptly. */
+#define SLEEP_SLICE_NS (50ull * 1000000ull)
 #define INPUT_WAIT_MIN_NS (2ull * 1000000ull) /* waits shorter than this do not watch input */
 
 int sampler_mode_keeps(int mode, uint32_t status)
@@ -265,20 +268,31 @@ void sampler_end(struct sampler_state *st)
 
 int sampler_wait(struct sampler_state *st)
 {
-    uint64_t due = sampler_next_due(st);
+    uint64_t due = sampler_next_due(st), now = clock_now_ns(), wake = due;
     int fd;
 
-    if (st->done || clock_now_ns() >= due)
+    if (st->done || now >= due)
         return 0;
+    if (wake - now > SLEEP_SLICE_NS)
+        wake = now + SLEEP_SLICE_NS;
     /* Between samples, an interactive plugin's input (keys) is served at
      * once instead of at the next tick. A ppoll costs more than a plain
      * sleep, so short waits (fast sampling) leave the fd to the tick,
      * which comes soon anyway. */
     fd = input_fd_of(st->sink);
-    if (fd < 0 || due - clock_now_ns() < INPUT_WAIT_MIN_NS)
-        clock_sleep_until(due);
-    else if (clock_wait_fd(due, fd) && handle_input(st, clock_now_ns()))
+    if (fd < 0 || wake - now < INPUT_WAIT_MIN_NS) {
+        clock_sleep_until(wake);
+    } else if (clock_wait_fd(wake, fd) && handle_input(st, clock_now_ns())) {
         st->done = 1;
+        return 0;
+    }
+    /* Between two samples far apart, look whether the target is still
+     * there, as a failed sample would otherwise tell us only at the next
+     * slot. */
+    if (due - now > SLEEP_SLICE_NS && clock_now_ns() < due && target_gone(st->cfg, st->res)) {
+        st->res->target_exited = 1;
+        st->done = 1;
+    }
     return 0;
 }
 

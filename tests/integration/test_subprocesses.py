@@ -173,7 +173,8 @@ class Subprocesses(unittest.TestCase):
                         # 50 ms of life: caught, with its own work in it.
                         self.assertGreater(hits, 0, r.stderr)
                     else:
-                        self.assertGreater(frac, 0.6, f"{shape}: {frac:.2f}\n{r.stderr}")
+                        # The rest is the child's own module start-up (slow on debug builds).
+                        self.assertGreater(frac, 0.5, f"{shape}: {frac:.2f}\n{r.stderr}")
                     # Nothing of another shape's work in this child's profile.
                     for other_shape in SHAPES:
                         if other_shape != shape:

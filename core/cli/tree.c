@@ -347,9 +347,12 @@ static void probe(struct tree *t, struct child *c, uint64_t now)
             return;
         }
         if (rc == ERR_NOTPYTHON) {
-            if (!c->said_not_python)
+            /* A program not even named like an interpreter is reported at
+             * once; one that is may just not have mapped libpython yet. */
+            if (!c->said_not_python && !strstr(c->exe, "python")) {
                 verbose(t, "Child process %d (%s) is not a Python process", (int)c->pid, c->exe);
-            c->said_not_python = 1;
+                c->said_not_python = 1;
+            }
             /* Right after an exec the dynamic loader may not have mapped
              * libpython yet: look again, less and less often, then wait
              * for the next exec. */
@@ -358,6 +361,9 @@ static void probe(struct tree *t, struct child *c, uint64_t now)
                 c->next_probe_ns = now + c->retry_ns;
                 return;
             }
+            if (!c->said_not_python)
+                verbose(t, "Child process %d (%s) is not a Python process", (int)c->pid, c->exe);
+            c->said_not_python = 1;
             unpark(t, c, 1);
             c->waiting_exec = 1;
             return;
@@ -380,7 +386,10 @@ static void probe(struct tree *t, struct child *c, uint64_t now)
     }
     if (!c->p.target) {
         rc = py_target_open(c->p.reader, &c->p.img, c->p.interner, &c->p.target);
-        if (rc == ERR_VERSION || rc == ERR_PERM || rc == ERR_NOMEM || rc == ERR_NOPROC) {
+        /* Right after an exec the runtime may not be loaded and relocated
+         * yet, so even a version check can fail for a while. */
+        if (rc == ERR_PERM || rc == ERR_NOMEM || rc == ERR_NOPROC ||
+            (rc && now - c->born_ns > OPEN_RETRY_NS)) {
             give_up(t, c, diag_message());
             return;
         }

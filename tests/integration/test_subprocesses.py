@@ -203,17 +203,17 @@ class Subprocesses(unittest.TestCase):
                                     text == "", text[:300])
 
     def test_short_lived_children(self):
-        """Children that live 50 ms are caught: most of them (a loaded
-        machine may deschedule tachyon for longer than a child lives), and
+        """Children that live 50 ms are caught: at least 6 of 8 (a loaded
+        machine may deschedule tachyon for longer than a child lives);
         polling every 100 ms as upstream does would miss about half."""
         for name, python in interpreters():
             with self.subTest(python=name), TempDir() as d:
                 script = write(d, "short.py", SHORT)
                 r = run_tachyon(["run", "-v", "--subprocesses", "--python", python, "-i", "500", "--collapsed",
-                                 "-o", "out.txt", script, "6"], cwd=d, timeout=60)
+                                 "-o", "out.txt", script, "8"], cwd=d, timeout=60)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 pids = [int(x) for x in r.stdout.splitlines() if x.isdigit()]
-                self.assertEqual(len(pids), 6)
+                self.assertEqual(len(pids), 8)
                 caught = 0
                 for pid in pids:
                     self.assertRegex(r.stderr, r"(Started profiler for|Skipping) child process %d\b" % pid)
@@ -221,7 +221,7 @@ class Subprocesses(unittest.TestCase):
                     if os.path.exists(path):
                         with open(path) as f:
                             caught += share(parse_collapsed(f.read()), "lives_50ms")[1] > 0
-                self.assertGreaterEqual(caught, 5 if not SANITIZE else 3, r.stderr)
+                self.assertGreaterEqual(caught, 6 if not SANITIZE else 4, r.stderr)
 
     def test_attach_follows_new_children_with_the_same_options(self):
         """attach --subprocesses: children started after the attach are

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,8 +31,21 @@
 
 static int child_exited(pid_t pid, int *status)
 {
-    pid_t r = waitpid(pid, status, WNOHANG);
-    return r == pid;
+    int st;
+    pid_t r;
+
+    /* Threads of it that --blocking still traces (one slow to report its
+     * stop) must be collected by us, or its exit status never comes: take
+     * every report, let go of any stopped tracee, keep the child's own. */
+    while ((r = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
+        if (r == pid && !WIFSTOPPED(st)) {
+            *status = st;
+            return 1;
+        }
+        if (WIFSTOPPED(st))
+            ptrace(PTRACE_DETACH, r, NULL, NULL);
+    }
+    return 0;
 }
 
 /* Wait until pid runs CPython (a launcher such as a pyenv shim execs the
@@ -359,8 +373,7 @@ static void stop_child(pid_t pid, int *status, int *reaped)
     if (*reaped)
         return;
     kill(pid, SIGKILL);
-    if (waitpid(pid, status, 0) == pid)
-        *reaped = 1;
+    reap_exited_child(pid, status, reaped);
 }
 
 void profile_release(struct profile *p)

@@ -9,7 +9,7 @@
 #include "../config/settings.h"
 #include "../plugin/registry.h"
 
-enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG, CMD_REPLAY };
+enum cli_command { CMD_NONE, CMD_RUN, CMD_ATTACH, CMD_PLUGINS, CMD_CONFIG, CMD_REPLAY, CMD_DUMP };
 
 /* Exit statuses, as upstream: 2 for usage errors, 1 for everything else. */
 #define EXIT_USAGE 2
@@ -25,6 +25,7 @@ struct cli_opts {
     int subprocesses;
     int blocking;
     int browser;
+    int verbose;                 /* -v: say which children --subprocesses skipped, and why */
     const char *format_flag;     /* the --pstats/--collapsed/... alias given, for messages */
     int rate_flag;               /* 'i' or 'r' once one was given: they exclude each other */
     const char *sort;            /* pstats --sort, NULL when not given */
@@ -82,6 +83,15 @@ void cli_note_format_rival(const struct cli_opts *o, const struct plugin_registr
 /* Profile pid (our own child when is_child) with the selected plugin;
  * returns the process exit status. */
 int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid, int is_child);
+
+/* `tachyon dump PID`: argv starts at the subcommand word. Returns the exit status. */
+int cli_dump(int argc, char **argv);
+void cli_dump_usage(FILE *out);
+
+/* --browser: open the report at path in the user's browser when format
+ * (or path) is an HTML report; warnings only, never an error. A directory
+ * format (heatmap) writes the folder path names without its ".html". */
+int cli_open_browser(const char *format, const char *path, int directory);
 
 /* `tachyon run`: check the target, start it, profile it. Returns the exit status. */
 int cli_run(struct cli_opts *o, const struct plugin_registry *reg);

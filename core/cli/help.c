@@ -16,6 +16,7 @@ const char *cli_command_name(enum cli_command cmd)
     case CMD_PLUGINS: return "plugins";
     case CMD_CONFIG: return "config";
     case CMD_REPLAY: return "replay";
+    case CMD_DUMP: return "dump";
     default: return "";
     }
 }
@@ -25,18 +26,20 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
     switch (cmd) {
     case CMD_RUN:
         fprintf(out, "usage: tachyon run [-h] [-m] [-i MICROSECONDS | -r RATE] [-d SECONDS] [-a] [--realtime-stats]\n"
-                     "                   [--native] [--no-gc] [--opcodes] [--async-aware] [--mode {wall,cpu,gil,exception}]\n"
+                     "                   [--native] [--no-gc] [--opcodes] [--async-aware] [--subprocesses] [--blocking]\n"
+                     "                   [--mode {wall,cpu,gil,exception}]\n"
                      "                   [--async-mode {running,all}] [--pstats | --collapsed | --flamegraph | --gecko |\n"
-                     "                   --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT]\n"
-                     "                   [--no-summary] [--live] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
+                     "                   --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--browser] [--sort KEY]\n"
+                     "                   [-l LIMIT] [--no-summary] [--live] [-v] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                   [--config FILE] [--python PATH] target ...\n");
         break;
     case CMD_ATTACH:
         fprintf(out, "usage: tachyon attach [-h] [-i MICROSECONDS | -r RATE] [-d SECONDS] [-a] [--realtime-stats]\n"
-                     "                      [--native] [--no-gc] [--opcodes] [--async-aware] [--mode {wall,cpu,gil,exception}]\n"
+                     "                      [--native] [--no-gc] [--opcodes] [--async-aware] [--subprocesses] [--blocking]\n"
+                     "                      [--mode {wall,cpu,gil,exception}]\n"
                      "                      [--async-mode {running,all}] [--pstats | --collapsed | --flamegraph | --gecko |\n"
-                     "                      --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT]\n"
-                     "                      [--no-summary] [--live] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
+                     "                      --heatmap | --jsonl | --binary | --format NAME] [-o OUTPUT] [--browser] [--sort KEY]\n"
+                     "                      [-l LIMIT] [--no-summary] [--live] [-v] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE]\n"
                      "                      [--config FILE] pid\n");
         break;
     case CMD_REPLAY:
@@ -51,8 +54,11 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
     case CMD_CONFIG:
         fprintf(out, "usage: tachyon config [-h] [--config FILE]\n");
         break;
+    case CMD_DUMP:
+        cli_dump_usage(out);
+        break;
     default:
-        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,replay,plugins,config} ...\n");
+        fprintf(out, "usage: tachyon [-h] [--version] {run,attach,dump,replay,plugins,config} ...\n");
         break;
     }
 }
@@ -111,6 +117,12 @@ static const char sampling_help[] =
     "  --opcodes             gather bytecode opcode information for instruction-level profiling\n"
     "                        (shows which bytecode instructions are executing, including specializations)\n"
     "  --async-aware         enable async-aware profiling (uses task-based stack reconstruction)\n"
+    "  --subprocesses        also profile every Python descendant (fork, exec, subprocess, multiprocessing),\n"
+    "                        each in its own output: FORMAT_PID.EXT, or BASE_PID.EXT with -o BASE.EXT\n"
+    "                        (pstats children write profile_PID.pstats); at most 100 at a time\n"
+    "  --blocking            stop all threads in the target (ptrace) for each sample to read a frozen\n"
+    "                        snapshot: no torn stacks, but the target runs slower; use 1khz or less\n"
+    "  -v, --verbose         with --subprocesses: say how each child was found, and which were skipped\n"
     "\nMode options:\n"
     "  --mode {wall,cpu,gil,exception}\n"
     "                        sampling mode: wall (all samples), cpu (only samples when thread is on CPU),\n"
@@ -135,6 +147,8 @@ static const char sampling_help[] =
     "  -o, --output OUTPUT   output path (default: stdout for pstats text; with -o, pstats is written as a\n"
     "                        marshal file that Python's pstats module loads). Auto-generated for other formats\n"
     "                        as FORMAT_PID.EXT; for heatmap: directory name (default: heatmap_PID)\n"
+    "  --browser             open an HTML report (flamegraph, heatmap) in the browser when it is written\n"
+    "                        ($BROWSER, else xdg-open); with --subprocesses only the parent's\n"
     "\npstats format options:\n"
     "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
     "                        sort order for pstats output (default: nsamples)\n"
@@ -235,12 +249,14 @@ void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registr
                      "commands:\n"
                      "  run        run and profile a script or module\n"
                      "  attach     attach to and profile a running process\n"
+                     "  dump       dump a running process's current Python stacks\n"
                      "  replay     replay a binary profile into another output format\n"
                      "  plugins    list the output plugins found\n"
                      "  config     show the effective configuration\n\n"
                      "Examples:\n"
                      "  tachyon run script.py arg1 arg2\n"
-                     "  tachyon attach 1234\n\n"
+                     "  tachyon attach 1234\n"
+                     "  tachyon dump -a 1234\n\n"
                      "Use `tachyon <command> --help` for command-specific help.\n");
         break;
     }

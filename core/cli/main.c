@@ -14,22 +14,6 @@
 #define TACHYON_VERSION "0.0.0"
 #endif
 
-/* Upstream flags whose features this build does not have yet: refuse them
- * plainly rather than silently profiling something else. */
-static int refuse_unsupported(const struct cli_opts *o)
-{
-    const char *flag = NULL;
-    if (o->subprocesses)
-        flag = "--subprocesses";
-    else if (o->blocking)
-        flag = "--blocking";
-    else if (o->browser)
-        flag = "--browser";
-    if (!flag)
-        return 0;
-    return cli_usage_error(o->command, "%s is not supported by this version of tachyon yet", flag);
-}
-
 /* upstream's pstats display flags are options the pstats plugin declares;
  * the option rules already refused them with any other format. */
 static int map_pstats_flags(struct cli_opts *o)
@@ -135,9 +119,15 @@ int main(int argc, char **argv)
         exit_code = 0;
         goto out;
     }
+    /* dump needs no plugins or configuration: it only reads and prints. */
+    if (strcmp(argv[1], "dump") == 0) {
+        exit_code = cli_dump(argc - 1, argv + 1);
+        goto out;
+    }
     cmd = command_of(argv[1]);
     if (cmd == CMD_NONE) {
-        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, replay, plugins, config)",
+        cli_usage_error(CMD_NONE, "argument command: invalid choice: '%s' (choose from run, attach, dump, replay, plugins, "
+                                  "config)",
                         argv[1]);
         exit_code = EXIT_USAGE;
         goto out;
@@ -226,11 +216,15 @@ int main(int argc, char **argv)
     /* A live format chosen through tachyon.ini gets --live's rules too. */
     if (fmt->flags & TACHYON_FORMAT_INTERACTIVE)
         o.live = 1;
-    if (cli_validate(&o, fmt->flags) || refuse_unsupported(&o)) {
+    if (cli_validate(&o, fmt->flags)) {
         exit_code = EXIT_USAGE;
         goto out;
     }
 
+    if (o.blocking && o.s.interval_us < 100)
+        fprintf(stderr, "Warning: --blocking with a %llu \xc2\xb5" "s interval will stop all threads %llu times per second. "
+                        "Consider using --sampling-rate 1khz or lower to reduce overhead.\n",
+                (unsigned long long)o.s.interval_us, 1000000ull / (unsigned long long)o.s.interval_us);
     if (profile_check_output_location(&o, fmt)) {
         fprintf(stderr, "Error: %s\n", diag_message());
         goto out;

@@ -60,6 +60,7 @@ static const struct option long_opts[] = {
     { "config", required_argument, NULL, OPT_CONFIG },
     { "python", required_argument, NULL, OPT_PYTHON },
     { "compression", required_argument, NULL, OPT_COMPRESSION },
+    { "verbose", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
 };
 
@@ -256,6 +257,7 @@ static int handle_option(struct cli_opts *o, enum cli_command cmd, int c, const 
     case OPT_SUBPROCESSES: o->subprocesses = 1; return 0;
     case OPT_BLOCKING: o->blocking = 1; return 0;
     case OPT_BROWSER: o->browser = 1; return 0;
+    case 'v': o->verbose = 1; return 0;
     case OPT_MODE:
         if (parse_mode(cmd, arg, &o->s.mode))
             return ERR_USAGE;
@@ -346,7 +348,7 @@ int cli_parse(struct cli_opts *o, enum cli_command cmd, int argc, char **argv)
     /* getopt_long prints its own "unrecognized option" line; we add the usage. */
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hmi:r:d:ao:l:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+hmi:r:d:ao:l:v", long_opts, NULL)) != -1) {
         if (c == 'h') {
             rc = 1;   /* caller prints help */
             goto out;

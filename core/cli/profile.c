@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "../mem/reader.h"
 #include "../plugin/session.h"
 #include "../proc/oldpython.h"
+#include "../proc/pause.h"
 #include "../proc/process.h"
 #include "../python/python.h"
 #include "../sampler/clock.h"
@@ -26,30 +28,24 @@
 #define STARTUP_TIMEOUT_NS (30ull * 1000000000ull)
 #define TERMINATE_GRACE_NS (2ull * 1000000000ull)
 
-struct profile {
-    struct py_image img;
-    struct mem_reader *reader;
-    struct interner *interner;
-    struct py_target *target;
-    struct plugin_session *plugin;
-    tachyon_session session;
-    tachyon_stats stats;
-    char *output_path;
-    char command_line[1024];
-    char source_root[64];
-    /* Following an exec of the target (follow.c). */
-    pid_t pid;
-    int is_child;
-    struct exec_fingerprint program;
-    unsigned failures_in_row;
-    int exec_stopped;            /* it exec'd something we cannot profile */
-    int status, reaped;          /* the child, when reaped while following */
-};
 
 static int child_exited(pid_t pid, int *status)
 {
-    pid_t r = waitpid(pid, status, WNOHANG);
-    return r == pid;
+    int st;
+    pid_t r;
+
+    /* Threads of it that --blocking still traces (one slow to report its
+     * stop) must be collected by us, or its exit status never comes: take
+     * every report, let go of any stopped tracee, keep the child's own. */
+    while ((r = waitpid(-1, &st, WNOHANG | __WALL)) > 0) {
+        if (r == pid && !WIFSTOPPED(st)) {
+            *status = st;
+            return 1;
+        }
+        if (WIFSTOPPED(st))
+            ptrace(PTRACE_DETACH, r, NULL, NULL);
+    }
+    return 0;
 }
 
 /* Wait until pid runs CPython (a launcher such as a pyenv shim execs the
@@ -221,7 +217,7 @@ static int wait_until_running(struct profile *p, const struct cli_opts *o, pid_t
     }
 }
 
-static void read_command_line(pid_t pid, char *buf, size_t len)
+void profile_read_command_line(pid_t pid, char *buf, size_t len)
 {
     char path[64];
     ssize_t n;
@@ -243,12 +239,12 @@ static void read_command_line(pid_t pid, char *buf, size_t len)
             buf[i] = ' ';
 }
 
-static int sink_deliver(void *ctx, const tachyon_sample *s)
+int profile_sink_deliver(void *ctx, const tachyon_sample *s)
 {
     return plugin_session_sample(ctx, s);
 }
 
-static int sink_tick(void *ctx, uint64_t now_ns)
+int profile_sink_tick(void *ctx, uint64_t now_ns)
 {
     return plugin_session_tick(ctx, now_ns);
 }
@@ -316,14 +312,27 @@ static unsigned sink_control(void *ctx)
     return out;
 }
 
-static int source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
+int profile_source_sample(void *ctx, const struct py_sample_opts *o, py_thread_cb cb, void *cb_ctx)
 {
     struct profile *p = ctx;
     int rc;
 
     if (p->exec_stopped)
         return ERR_NOPROC;
-    rc = py_target_sample(p->target, o, cb, cb_ctx);
+    if (p->pause) {
+        /* --blocking: the snapshot is read while every thread is stopped. */
+        rc = proc_pause_stop(p->pause);
+        if (rc)
+            return rc;
+        rc = py_target_sample(p->target, o, cb, cb_ctx);
+        proc_pause_resume(p->pause);
+    } else {
+        rc = py_target_sample(p->target, o, cb, cb_ctx);
+    }
+    /* --subprocesses children (no pid here) have their execs followed by
+     * cli/tree.c, which gives the new program its own session. */
+    if (!p->pid)
+        return rc;
     if (rc == 0 && p->program.len == 0)
         follow_fingerprint(p->pid, &p->program);
     /* The old program's memory is gone either way; a process that is still
@@ -364,14 +373,14 @@ static void stop_child(pid_t pid, int *status, int *reaped)
     if (*reaped)
         return;
     kill(pid, SIGKILL);
-    if (waitpid(pid, status, 0) == pid)
-        *reaped = 1;
+    reap_exited_child(pid, status, reaped);
 }
 
-static void release(struct profile *p)
+void profile_release(struct profile *p)
 {
     if (p->plugin)
         plugin_session_destroy(p->plugin);
+    proc_pause_destroy(p->pause);
     if (p->target)
         py_target_close(p->target);
     if (p->reader)
@@ -426,6 +435,36 @@ static void print_no_samples(const struct cli_opts *o)
         fprintf(stderr, "In exception mode only threads handling an exception are sampled. Try --mode=wall.\n");
 }
 
+void profile_sampler_config(const struct cli_opts *o, const tachyon_format *fmt, pid_t pid, int is_child,
+                            struct sampler_config *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->interval_ns = o->s.interval_us * 1000ull;
+    sc->duration_ns = (uint64_t)(o->s.duration_s * 1e9);
+    /* A duration below a nanosecond is still a duration, not "forever". */
+    if (sc->duration_ns == 0 && o->s.duration_s > 0)
+        sc->duration_ns = 1;
+    sc->mode = o->s.mode;
+    sc->opts.all_threads = o->s.all_threads;
+    sc->opts.gc = o->s.gc;
+    sc->opts.native = o->s.native;
+    sc->opts.opcodes = o->s.opcodes;
+    sc->opts.thread_status = 1;
+    sc->opts.async_mode = !o->s.async_aware ? PY_ASYNC_OFF : o->s.async_all ? PY_ASYNC_ALL : PY_ASYNC_RUNNING;
+    /* The kernel's on-CPU state costs a /proc read per thread and sample:
+     * only cpu mode and formats that record every status use it. */
+    sc->opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
+    /* Such formats also keep every sample at its own time (a timeline),
+     * so identical consecutive samples are not merged into one. */
+    if (fmt->flags & TACHYON_FORMAT_NO_MODE)
+        sc->max_weight = 1;
+    /* The live view shows the rate itself; a status line would tear it. */
+    sc->realtime_stats = o->s.realtime_stats && !(fmt->flags & TACHYON_FORMAT_INTERACTIVE);
+    sc->pid = pid;
+    sc->is_child = is_child;
+    sc->stats_out = stderr;
+}
+
 int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid, int is_child)
 {
     struct profile p;
@@ -437,6 +476,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     const tachyon_format *fmt = NULL;
     int rc, status = 0, reaped = 0, exit_code = EXIT_FAIL;
     FILE *summary_out = stdout;
+    struct tree *tree = NULL;
 
     memset(&p, 0, sizeof p);
     memset(&res, 0, sizeof res);
@@ -447,12 +487,19 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
+    /* Watch for children from the start: a parent that ends before it
+     * could be profiled may still leave children to profile. */
+    if (o->subprocesses && tree_create(o, reg, entry, fmt, pid, &tree)) {
+        fprintf(stderr, "Error: %s\n", diag_message());
+        goto out;
+    }
     rc = find_runtime(&p, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && reaped) {
         /* The target ended before it ever ran Python code (a usage error
          * of the script itself, usually): its own output says why. */
         exit_code = exit_status_of(status);
         print_no_samples(o);
+        tree_finish(tree);
         goto out;
     }
     if (rc) {
@@ -479,8 +526,12 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     follow_fingerprint(pid, &p.program);
     rc = wait_until_running(&p, o, pid, is_child, &status, &reaped);
     if (rc == ERR_NOPROC && is_child) {
+        /* Its memory is gone: it is exiting, so its status is coming. */
+        if (!reaped)
+            reap_exited_child(pid, &status, &reaped);
         exit_code = reaped ? exit_status_of(status) : EXIT_FAIL;
         print_no_samples(o);
+        tree_finish(tree);
         goto out;
     }
     if (rc && rc != ERR_INTERRUPTED) {
@@ -488,12 +539,24 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
+    if (o->blocking) {
+        /* Find out now, not sample by sample, if the threads cannot be
+         * stopped (another debugger traces the target). */
+        rc = proc_pause_create(pid, &p.pause);
+        if (!rc)
+            rc = proc_pause_stop(p.pause);
+        if (rc) {
+            fprintf(stderr, "Error: %s\n", diag_message());
+            goto out;
+        }
+        proc_pause_resume(p.pause);
+    }
     if (p.target)
         py_target_reset_losses(p.target);
     rc = profile_output_path(o, fmt, pid, &p.output_path);
     if (rc)
         goto out;
-    read_command_line(pid, p.command_line, sizeof p.command_line);
+    profile_read_command_line(pid, p.command_line, sizeof p.command_line);
     snprintf(p.source_root, sizeof p.source_root, "/proc/%d/root", (int)pid);
     profile_fill_session(o, &p.session, pid, py_target_hexversion(p.target), py_target_version(p.target),
                          p.output_path, p.command_line);
@@ -518,30 +581,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         goto out;
     }
 
-    memset(&sc, 0, sizeof sc);
-    sc.interval_ns = o->s.interval_us * 1000ull;
-    sc.duration_ns = (uint64_t)(o->s.duration_s * 1e9);
-    /* A duration below a nanosecond is still a duration, not "forever". */
-    if (sc.duration_ns == 0 && o->s.duration_s > 0)
-        sc.duration_ns = 1;
-    sc.mode = o->s.mode;
-    sc.opts.all_threads = o->s.all_threads;
-    sc.opts.gc = o->s.gc;
-    sc.opts.native = o->s.native;
-    sc.opts.opcodes = o->s.opcodes;
-    sc.opts.thread_status = 1;
-    sc.opts.async_mode = !o->s.async_aware ? PY_ASYNC_OFF : o->s.async_all ? PY_ASYNC_ALL : PY_ASYNC_RUNNING;
-    /* The kernel's on-CPU state costs a /proc read per thread and sample:
-     * only cpu mode and formats that record every status use it. */
-    sc.opts.cpu_status = o->s.mode == TACHYON_MODE_CPU || (fmt->flags & TACHYON_FORMAT_NO_MODE) != 0;
-    /* Such formats also keep every sample at its own time (a timeline),
-     * so identical consecutive samples are not merged into one. */
-    if (fmt->flags & TACHYON_FORMAT_NO_MODE)
-        sc.max_weight = 1;
-    /* The live view shows the rate itself; a status line would tear it. */
-    sc.realtime_stats = o->s.realtime_stats && !(fmt->flags & TACHYON_FORMAT_INTERACTIVE);
-    sc.pid = pid;
-    sc.is_child = is_child;
+    profile_sampler_config(o, fmt, pid, is_child, &sc);
     /* Data written to standard output must not be mixed with our report. */
     if (!p.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
         summary_out = stderr;
@@ -549,10 +589,14 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         summary_out = stderr;   /* -o /dev/stdout, /proc/self/fd/1 */
     sc.stats_out = summary_out;
     {
-        struct sample_sink sink = { sink_deliver, sink_tick, p.plugin, sink_tick_ns, sink_input_fd,
+        struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin, sink_tick_ns, sink_input_fd,
                                     sink_input, sink_control };
         p.session.start_time_unix_ns = clock_realtime_ns();
-        rc = sampler_run(&sc, source_sample, &p, &sink, &p.stats, &res);
+        if (tree) {
+            rc = tree_run_parent(tree, &sc, &p, &sink, &res);
+        } else {
+            rc = sampler_run(&sc, profile_source_sample, &p, &sink, &p.stats, &res);
+        }
     }
     if (p.reaped && !reaped) {
         reaped = 1;
@@ -566,6 +610,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
         else
             clock_sleep_until(clock_now_ns() + 20000000ull);
     }
+    if (p.pause && !res.child_reaped && proc_pause_leader_status(p.pause, &res.child_status))
+        res.child_reaped = 1;   /* the stop's wait collected our child's exit */
     if (res.child_reaped) {
         reaped = 1;
         status = res.child_status;
@@ -599,6 +645,11 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path &&
         !(fmt->flags & (TACHYON_FORMAT_DIRECTORY | TACHYON_FORMAT_ANNOUNCES)))
         fprintf(stderr, "Profile written to %s\n", p.output_path);
+    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && o->browser)
+        cli_open_browser(o->s.format, p.output_path, (fmt->flags & TACHYON_FORMAT_DIRECTORY) != 0);
+
+    if (tree)
+        tree_finish(tree);
 
     if (plugin_session_failed(p.plugin) || rc) {
         exit_code = EXIT_FAIL;
@@ -610,6 +661,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
 out:
     if (is_child)
         stop_child(pid, &status, &reaped);
-    release(&p);
+    tree_destroy(tree);
+    profile_release(&p);
     return exit_code;
 }

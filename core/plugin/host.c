@@ -45,6 +45,8 @@ static void vlog(const struct plugin_session *cs, int level, const char *fmt, va
 
     if (level >= TACHYON_LOG_DEBUG && !s->debug)
         return;
+    if (level >= TACHYON_LOG_INFO && s->cfg.quiet)
+        return;
     vsnprintf(line, sizeof line, fmt, ap);
     /* One message is one line whether or not the plugin ended it with \n. */
     n = strlen(line);

@@ -30,6 +30,7 @@ struct plugin_session_config {
     const tachyon_stats *stats;            /* updated in place by the sampler; host->stats returns it */
     const char *source_root;               /* e.g. "/proc/PID/root"; read_source prefixes it, NULL = none */
     int (*interrupted)(void);              /* host->stop_requested: did the user interrupt? NULL = never */
+    int quiet;                             /* drop the plugin's info messages (--subprocesses children) */
 };
 
 /* The config's session, stats and settings are used in place, not copied:

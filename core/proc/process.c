@@ -2,10 +2,11 @@
  * opening it the way the target sees it, and turning ELF addresses into
  * target addresses.
  *
- * Parsed symbol tables are not cached: proc_resolve_symbol re-reads the
- * maps and the ELF file on every call. It is called a handful of times per
- * attach, never per sample, and re-parsing keeps struct py_image a plain
- * value that needs no cleanup. */
+ * Parsed symbol tables are not kept: proc_resolve_symbol re-reads the maps
+ * and opens the ELF file on every call, which keeps struct py_image a plain
+ * value that needs no cleanup. The answers of symbol lookups are cached by
+ * file identity, though: a lookup reads the whole string table, and with
+ * --subprocesses every child opens the same interpreter again. */
 #include "proc/process.h"
 
 #include "common/err.h"
@@ -122,12 +123,72 @@ static int open_mapped_file(pid_t pid, const struct proc_map *m, int *fd_out)
                     strerror(last_errno));
 }
 
-static int open_elf(pid_t pid, const struct proc_map *m, struct elf_file **e)
+#define SYM_CACHE_SIZE 64
+
+struct sym_cache_entry {
+    int used;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    int section;                 /* a section name rather than a symbol */
+    char name[32];
+    int rc;                      /* 0 or ERR_NOTPYTHON */
+    uint64_t value, len;
+};
+
+static struct sym_cache_entry sym_cache[SYM_CACHE_SIZE];
+static size_t sym_cache_next;
+
+static int open_elf(pid_t pid, const struct proc_map *m, struct elf_file **e, struct stat *st)
 {
     int fd, rc;
     if ((rc = open_mapped_file(pid, m, &fd)))
         return rc;
+    if (fstat(fd, st) != 0)
+        memset(st, 0, sizeof *st);
     return elf_open(fd, m->path, e);
+}
+
+static int same_identity(const struct sym_cache_entry *c, const struct stat *st)
+{
+    return c->dev == st->st_dev && c->ino == st->st_ino && c->size == st->st_size &&
+           c->mtime.tv_sec == st->st_mtim.tv_sec && c->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+/* elf_find_section / elf_find_symbol, answered from the cache when this
+ * very file (device, inode, size, modification time) was asked before. */
+static int lookup(struct elf_file *e, const struct stat *st, int section, const char *name, uint64_t *value,
+                  uint64_t *len)
+{
+    struct sym_cache_entry *c;
+    size_t i;
+    int rc;
+
+    for (i = 0; st->st_ino && i < SYM_CACHE_SIZE; i++) {
+        c = &sym_cache[i];
+        if (c->used && c->section == section && strcmp(c->name, name) == 0 && same_identity(c, st)) {
+            *value = c->value;
+            *len = c->len;
+            return c->rc;
+        }
+    }
+    rc = section ? elf_find_section(e, name, value, len) : elf_find_symbol(e, name, value, len);
+    if ((rc == 0 || rc == ERR_NOTPYTHON) && st->st_ino && strlen(name) < sizeof c->name) {
+        c = &sym_cache[sym_cache_next++ % SYM_CACHE_SIZE];
+        memset(c, 0, sizeof *c);
+        c->used = 1;
+        c->dev = st->st_dev;
+        c->ino = st->st_ino;
+        c->size = st->st_size;
+        c->mtime = st->st_mtim;
+        c->section = section;
+        snprintf(c->name, sizeof c->name, "%s", name);
+        c->rc = rc;
+        c->value = rc == 0 ? *value : 0;
+        c->len = rc == 0 ? *len : 0;
+    }
+    return rc;
 }
 
 static int address_is_mapped(const struct proc_maps *maps, uint64_t addr)
@@ -147,15 +208,16 @@ static int runtime_in_file(pid_t pid, const struct proc_maps *maps, const struct
 {
     struct elf_file *e = NULL;
     uint64_t addr = 0, size = 0, bias = 0, ver = 0, ver_size = 0;
+    struct stat st;
     int rc;
 
-    if ((rc = open_elf(pid, m, &e)))
+    if ((rc = open_elf(pid, m, &e, &st)))
         return rc;
     /* The section, when present, is exactly the runtime structure and is
      * what CPython's own remote debugging code looks for first. */
-    rc = elf_find_section(e, ".PyRuntime", &addr, &size);
+    rc = lookup(e, &st, 1, ".PyRuntime", &addr, &size);
     if (rc == ERR_NOTPYTHON)
-        rc = elf_find_symbol(e, "_PyRuntime", &addr, &size);
+        rc = lookup(e, &st, 0, "_PyRuntime", &addr, &size);
     if (rc)
         goto out;
     if ((rc = elf_load_bias(e, m->start, m->offset, page_size(), &bias)))
@@ -166,7 +228,7 @@ static int runtime_in_file(pid_t pid, const struct proc_maps *maps, const struct
     out->load_bias = bias;
     out->runtime_addr = addr + bias;
     out->runtime_size = size;
-    rc = elf_find_symbol(e, "Py_Version", &ver, &ver_size);
+    rc = lookup(e, &st, 0, "Py_Version", &ver, &ver_size);
     if (rc == 0)
         out->py_version_addr = ver + bias;
     else if (rc != ERR_NOTPYTHON)
@@ -282,6 +344,7 @@ int proc_resolve_symbol(const struct py_image *img, const char *name, uint64_t *
     struct elf_file *e = NULL;
     const struct proc_map *m = NULL;
     uint64_t value = 0, size = 0;
+    struct stat st;
     size_t i;
     int rc;
 
@@ -299,9 +362,9 @@ int proc_resolve_symbol(const struct py_image *img, const char *name, uint64_t *
                  : target_err_noproc(img->pid);
         goto out;
     }
-    if ((rc = open_elf(img->pid, m, &e)))
+    if ((rc = open_elf(img->pid, m, &e, &st)))
         goto out;
-    rc = elf_find_symbol(e, name, &value, &size);
+    rc = lookup(e, &st, 0, name, &value, &size);
     if (rc == ERR_NOTPYTHON)
         rc = diag_set(ERR_NOTPYTHON, "Symbol %s not found in %s (process %d)", name,
                       img->path, (int)img->pid);
@@ -328,15 +391,16 @@ int proc_find_section(pid_t pid, const char *section, uint64_t *addr, uint64_t *
         const char *base = base_name(m->path);
         struct elf_file *e = NULL;
         uint64_t sa = 0, ss = 0, bias = 0;
+        struct stat st;
         int seen = 0, r;
         if (m->offset != 0 || !proc_map_is_file(m) ||
             (!strstr(base, "python") && strncmp(base, "_asyncio", 8) != 0))
             continue;
         for (j = 0; j < i && !seen; j++)
             seen = maps.v[j].offset == 0 && same_file(&maps.v[j], m);
-        if (seen || open_elf(pid, m, &e))
+        if (seen || open_elf(pid, m, &e, &st))
             continue;
-        r = elf_find_section(e, section, &sa, &ss);
+        r = lookup(e, &st, 1, section, &sa, &ss);
         if (r == 0)
             r = elf_load_bias(e, m->start, m->offset, page_size(), &bias);
         if (r == 0 && address_is_mapped(&maps, sa + bias)) {

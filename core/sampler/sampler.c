@@ -7,9 +7,7 @@
 
 #include "../common/err.h"
 #include "../proc/process.h"
-#include "aggregate.h"
 #include "clock.h"
-#include "rtstats.h"
 #include "signals.h"
 
 #define TICK_NS (100ull * 1000000ull)      /* flush merged samples and tick plugins */
@@ -18,15 +16,6 @@
  * end of the target, the duration and Ctrl-C are noticed promptly. */
 #define SLEEP_SLICE_NS (50ull * 1000000ull)
 #define INPUT_WAIT_MIN_NS (2ull * 1000000ull) /* waits shorter than this do not watch input */
-
-struct loop_ctx {
-    const struct sampler_config *cfg;
-    const struct sample_sink *sink;
-    tachyon_stats *stats;
-    struct aggregator agg;
-    uint64_t now_rel_ns;
-    int sink_failed;
-};
 
 int sampler_mode_keeps(int mode, uint32_t status)
 {
@@ -40,7 +29,7 @@ int sampler_mode_keeps(int mode, uint32_t status)
 
 static int deliver(void *vctx, const tachyon_sample *s)
 {
-    struct loop_ctx *lc = vctx;
+    struct sampler_state *lc = vctx;
     int rc = lc->sink->deliver(lc->sink->ctx, s);
     if (rc)
         lc->sink_failed = 1;
@@ -49,7 +38,7 @@ static int deliver(void *vctx, const tachyon_sample *s)
 
 static int on_thread(void *vctx, const struct py_thread_sample *ts)
 {
-    struct loop_ctx *lc = vctx;
+    struct sampler_state *lc = vctx;
     tachyon_sample s;
 
     if (!sampler_mode_keeps(lc->cfg->mode, ts->status)) {
@@ -107,36 +96,202 @@ static int input_fd_of(const struct sample_sink *sink)
 /* Apply what the sink asked for since the last call. A reset drops the
  * merged samples not yet delivered (they predate it) and restarts every
  * counter; returns 1 when the sink asked to stop. */
-static int apply_control(struct loop_ctx *lc, uint64_t now, uint64_t *stats_start)
+static int apply_control(struct sampler_state *st, uint64_t now)
 {
     unsigned bits;
     uint32_t size;
 
-    if (!lc->sink->control)
+    if (!st->sink->control)
         return 0;
-    bits = lc->sink->control(lc->sink->ctx);
+    bits = st->sink->control(st->sink->ctx);
     if (bits & SINK_CTRL_RESET) {
-        aggregator_discard(&lc->agg);
-        size = lc->stats->struct_size;
-        memset(lc->stats, 0, sizeof *lc->stats);
-        lc->stats->struct_size = size;
-        *stats_start = now;
+        aggregator_discard(&st->agg);
+        size = st->stats->struct_size;
+        memset(st->stats, 0, sizeof *st->stats);
+        st->stats->struct_size = size;
+        st->stats_start = now;
     }
     return (bits & SINK_CTRL_STOP) != 0;
 }
 
 /* The watched fd is readable: let the sink read it, then act on what it
  * asked for. Returns 1 when the loop must end. */
-static int handle_input(struct loop_ctx *lc, uint64_t now, uint64_t start, uint64_t *stats_start,
-                        struct sampler_result *res)
+static int handle_input(struct sampler_state *st, uint64_t now)
 {
-    if (lc->sink->input && lc->sink->input(lc->sink->ctx, now - start)) {
-        lc->sink_failed = 1;
+    if (st->sink->input && st->sink->input(st->sink->ctx, now - st->start)) {
+        st->sink_failed = 1;
         return 1;
     }
-    if (apply_control(lc, now, stats_start)) {
-        res->stopped = 1;
+    if (apply_control(st, now)) {
+        st->res->stopped = 1;
         return 1;
+    }
+    return 0;
+}
+
+int sampler_begin(struct sampler_state *st, const struct sampler_config *c, sample_source_fn src, void *src_ctx,
+                  const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res, uint64_t now)
+{
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    memset(st, 0, sizeof *st);
+    st->cfg = c;
+    st->src = src;
+    st->src_ctx = src_ctx;
+    st->sink = sink;
+    st->stats = stats;
+    st->res = res;
+    st->interval = c->interval_ns ? c->interval_ns : 100000;
+    rc = aggregator_init(&st->agg, c->max_weight);
+    if (rc)
+        return rc;
+    rtstats_init(&st->rt);
+    res->start_realtime_ns = clock_realtime_ns();
+    st->start = st->next = st->last_tick = st->last_child_poll = st->stats_start = now;
+    st->tick_ns = tick_period(sink);
+    /* A plugin may ask to stop (or reset) in create(), before any sample. */
+    if (apply_control(st, now)) {
+        res->stopped = 1;
+        st->done = 1;
+    }
+    return 0;
+}
+
+uint64_t sampler_next_due(const struct sampler_state *st)
+{
+    uint64_t due = st->next;
+    if (st->cfg->duration_ns && st->start + st->cfg->duration_ns < due)
+        due = st->start + st->cfg->duration_ns;
+    return due;
+}
+
+int sampler_step(struct sampler_state *st, uint64_t now)
+{
+    const struct sampler_config *c = st->cfg;
+    struct sampler_result *res = st->res;
+    tachyon_stats *stats = st->stats;
+    int rc;
+
+    if (st->done)
+        return 1;
+    if (signals_stop_requested()) {
+        res->interrupted = 1;
+        return st->done = 1;
+    }
+    if (st->sink_failed || (c->duration_ns && now - st->start >= c->duration_ns))
+        return st->done = 1;
+    if (now < st->next)
+        return 0;
+    /* Behind schedule by one interval or more: skip the slots we can no
+     * longer honour instead of bursting, and count them as missed. */
+    if (now - st->next >= st->interval) {
+        uint64_t skipped = (now - st->next) / st->interval;
+        stats->missed += skipped;
+        st->next += skipped * st->interval;
+    }
+
+    st->now_rel_ns = now - st->start;
+    stats->attempts++;
+    rc = st->src(st->src_ctx, &c->opts, on_thread, st);
+    if (rc == 0) {
+        stats->successes++;
+    } else if (st->sink_failed) {
+        return st->done = 1;
+    } else if (rc == ERR_NOPROC) {
+        res->target_exited = 1;
+        stats->attempts--;
+        return st->done = 1;
+    } else {
+        stats->failures++;
+        /* A run of failures usually means the target is exiting. */
+        if (target_gone(c, res)) {
+            res->target_exited = 1;
+            stats->attempts--;
+            stats->failures--;
+            return st->done = 1;
+        }
+    }
+    if (c->realtime_stats && st->last_attempt)
+        rtstats_record(&st->rt, now - st->last_attempt);
+    st->last_attempt = now;
+    st->next += st->interval;
+
+    if (c->is_child && now - st->last_child_poll >= CHILD_POLL_NS) {
+        st->last_child_poll = now;
+        if (child_gone(c, res)) {
+            res->target_exited = 1;
+            return st->done = 1;
+        }
+    }
+    if (now - st->last_tick >= st->tick_ns) {
+        int fd;
+        st->last_tick = now;
+        stats->duration_ns = now - st->stats_start;
+        stats->expected = stats->duration_ns / st->interval;
+        if (aggregator_flush(&st->agg, deliver, st))
+            return st->done = 1;
+        if (st->sink->tick && st->sink->tick(st->sink->ctx, now - st->start)) {
+            st->sink_failed = 1;
+            return st->done = 1;
+        }
+        /* A loop that is behind schedule never sleeps: look for input
+         * here too, so keys still work when sampling saturates. */
+        fd = input_fd_of(st->sink);
+        if (fd >= 0 && clock_wait_fd(0, fd) && handle_input(st, now))
+            return st->done = 1;
+        if (apply_control(st, now)) {
+            res->stopped = 1;
+            return st->done = 1;
+        }
+        st->tick_ns = tick_period(st->sink);
+        if (c->realtime_stats)
+            rtstats_maybe_print(&st->rt, c->stats_out, stats, now);
+    }
+    return 0;
+}
+
+void sampler_end(struct sampler_state *st)
+{
+    uint64_t now = clock_now_ns();
+    tachyon_stats *stats = st->stats;
+
+    stats->duration_ns = now - st->stats_start;
+    stats->expected = stats->duration_ns / st->interval;
+    if (!st->sink_failed)
+        aggregator_flush(&st->agg, deliver, st);
+    if (st->cfg->realtime_stats && st->rt.printed)
+        fputc('\n', st->cfg->stats_out);
+    aggregator_free(&st->agg);
+    st->res->sink_failed = st->sink_failed;
+}
+
+int sampler_wait(struct sampler_state *st)
+{
+    uint64_t due = sampler_next_due(st), now = clock_now_ns(), wake = due;
+    int fd;
+
+    if (st->done || now >= due)
+        return 0;
+    if (wake - now > SLEEP_SLICE_NS)
+        wake = now + SLEEP_SLICE_NS;
+    /* Between samples, an interactive plugin's input (keys) is served at
+     * once instead of at the next tick. A ppoll costs more than a plain
+     * sleep, so short waits (fast sampling) leave the fd to the tick,
+     * which comes soon anyway. */
+    fd = input_fd_of(st->sink);
+    if (fd < 0 || wake - now < INPUT_WAIT_MIN_NS) {
+        clock_sleep_until(wake);
+    } else if (clock_wait_fd(wake, fd) && handle_input(st, clock_now_ns())) {
+        st->done = 1;
+        return 0;
+    }
+    /* Between two samples far apart, look whether the target is still
+     * there, as a failed sample would otherwise tell us only at the next
+     * slot. */
+    if (due - now > SLEEP_SLICE_NS && clock_now_ns() < due && target_gone(st->cfg, st->res)) {
+        st->res->target_exited = 1;
+        st->done = 1;
     }
     return 0;
 }
@@ -144,135 +299,26 @@ static int handle_input(struct loop_ctx *lc, uint64_t now, uint64_t start, uint6
 int sampler_run(const struct sampler_config *c, sample_source_fn src, void *src_ctx,
                 const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res)
 {
-    struct loop_ctx lc;
-    struct rtstats rt;
-    uint64_t start, next, now, last_tick, last_child_poll, last_attempt = 0, stats_start;
-    uint64_t interval = c->interval_ns ? c->interval_ns : 100000;
-    uint64_t tick_ns = tick_period(sink);
-    int rc, fd;
+    struct sampler_state *st;
+    uint64_t now;
+    int rc;
 
-    memset(res, 0, sizeof *res);
-    memset(&lc, 0, sizeof lc);
-    lc.cfg = c;
-    lc.sink = sink;
-    lc.stats = stats;
-    rc = aggregator_init(&lc.agg, c->max_weight);
-    if (rc)
+    /* The aggregator is large: keep it off the stack. */
+    st = malloc(sizeof *st);
+    if (!st)
+        return ERR_NOMEM;
+    rc = sampler_begin(st, c, src, src_ctx, sink, stats, res, clock_now_ns());
+    if (rc) {
+        free(st);
         return rc;
-    rtstats_init(&rt);
-
-    res->start_realtime_ns = clock_realtime_ns();
-    start = next = last_tick = last_child_poll = stats_start = clock_now_ns();
-    /* A plugin may ask to stop (or reset) in create(), before any sample. */
-    if (apply_control(&lc, start, &stats_start))
-        res->stopped = 1;
-    for (; !res->stopped;) {
-        if (signals_stop_requested()) {
-            res->interrupted = 1;
-            break;
-        }
-        if (lc.sink_failed)
-            break;
-        now = clock_now_ns();
-        if (c->duration_ns && now - start >= c->duration_ns)
-            break;
-        if (now < next) {
-            uint64_t wake = next;
-            if (wake - now > SLEEP_SLICE_NS)
-                wake = now + SLEEP_SLICE_NS;
-            if (c->duration_ns && wake > start + c->duration_ns)
-                wake = start + c->duration_ns;
-            /* Between samples, an interactive plugin's input (keys) is
-             * served at once instead of at the next tick. A ppoll costs
-             * more than a plain sleep, so short waits (fast sampling)
-             * leave the fd to the tick, which comes soon anyway. */
-            fd = input_fd_of(sink);
-            if (fd < 0 || wake - now < INPUT_WAIT_MIN_NS)
-                clock_sleep_until(wake);
-            else if (clock_wait_fd(wake, fd) && handle_input(&lc, clock_now_ns(), start, &stats_start, res))
-                break;
-            /* Between two samples far apart, look whether the target is
-             * still there, as a failed sample would otherwise tell us only
-             * at the next slot. */
-            if (next - now > SLEEP_SLICE_NS && clock_now_ns() < next && target_gone(c, res)) {
-                res->target_exited = 1;
-                break;
-            }
-            continue;
-        }
-        /* Behind schedule by one interval or more: skip the slots we can no
-         * longer honour instead of bursting, and count them as missed. */
-        if (now - next >= interval) {
-            uint64_t skipped = (now - next) / interval;
-            stats->missed += skipped;
-            next += skipped * interval;
-        }
-
-        lc.now_rel_ns = now - start;
-        stats->attempts++;
-        rc = src(src_ctx, &c->opts, on_thread, &lc);
-        if (rc == 0) {
-            stats->successes++;
-        } else if (lc.sink_failed) {
-            break;
-        } else if (rc == ERR_NOPROC) {
-            res->target_exited = 1;
-            stats->attempts--;
-            break;
-        } else {
-            stats->failures++;
-            /* A run of failures usually means the target is exiting. */
-            if (target_gone(c, res)) {
-                res->target_exited = 1;
-                stats->attempts--;
-                stats->failures--;
-                break;
-            }
-        }
-        if (c->realtime_stats && last_attempt)
-            rtstats_record(&rt, now - last_attempt);
-        last_attempt = now;
-        next += interval;
-
-        if (c->is_child && now - last_child_poll >= CHILD_POLL_NS) {
-            last_child_poll = now;
-            if (child_gone(c, res)) {
-                res->target_exited = 1;
-                break;
-            }
-        }
-        if (now - last_tick >= tick_ns) {
-            last_tick = now;
-            stats->duration_ns = now - stats_start;
-            stats->expected = stats->duration_ns / interval;
-            if (aggregator_flush(&lc.agg, deliver, &lc))
-                break;
-            if (sink->tick && sink->tick(sink->ctx, now - start)) {
-                lc.sink_failed = 1;
-                break;
-            }
-            /* A loop that is behind schedule never sleeps: look for input
-             * here too, so keys still work when sampling saturates. */
-            fd = input_fd_of(sink);
-            if (fd >= 0 && clock_wait_fd(0, fd) && handle_input(&lc, now, start, &stats_start, res))
-                break;
-            if (apply_control(&lc, now, &stats_start)) {
-                res->stopped = 1;
-                break;
-            }
-            tick_ns = tick_period(sink);
-            if (c->realtime_stats)
-                rtstats_maybe_print(&rt, c->stats_out, stats, now);
-        }
     }
-    now = clock_now_ns();
-    stats->duration_ns = now - stats_start;
-    stats->expected = stats->duration_ns / interval;
-    if (!lc.sink_failed)
-        aggregator_flush(&lc.agg, deliver, &lc);
-    if (c->realtime_stats && rt.printed)
-        fputc('\n', c->stats_out);
-    aggregator_free(&lc.agg);
-    res->sink_failed = lc.sink_failed;
+    for (;;) {
+        now = clock_now_ns();
+        if (sampler_step(st, now))
+            break;
+        sampler_wait(st);
+    }
+    sampler_end(st);
+    free(st);
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <tachyon/plugin.h>
 
 #include "../python/python.h"
+#include "aggregate.h"
+#include "rtstats.h"
 
 /* Takes one snapshot, calling cb once per thread (see py_target_sample). */
 typedef int (*sample_source_fn)(void *src, const struct py_sample_opts *o, py_thread_cb cb, void *ctx);
@@ -52,6 +54,41 @@ struct sampler_result {
     int stopped;                 /* the sink asked to stop (SINK_CTRL_STOP) */
     uint64_t start_realtime_ns;
 };
+
+/* The loop as a state machine, so one thread can serve several targets
+ * (--subprocesses): each target has its own state, and a driver calls
+ * sampler_step whenever sampler_next_due says one is due. The fields are
+ * private to sampler.c. */
+struct sampler_state {
+    const struct sampler_config *cfg;
+    sample_source_fn src;
+    void *src_ctx;
+    const struct sample_sink *sink;
+    tachyon_stats *stats;
+    struct sampler_result *res;
+    struct aggregator agg;
+    struct rtstats rt;
+    uint64_t now_rel_ns;
+    uint64_t interval, start, next, last_tick, last_child_poll, last_attempt;
+    uint64_t stats_start;        /* where the statistics restart (a reset request) */
+    uint64_t tick_ns;            /* the sink's tick period */
+    int sink_failed;
+    int done;
+};
+
+/* Start the clock at now. res is cleared and filled as the loop ends. */
+int sampler_begin(struct sampler_state *st, const struct sampler_config *c, sample_source_fn src, void *src_ctx,
+                  const struct sample_sink *sink, tachyon_stats *stats, struct sampler_result *res, uint64_t now);
+/* Take the sample due at now, if any. 0: keep going; 1: the loop ended
+ * (duration, target exit, stop signal or sink failure: see res). */
+int sampler_step(struct sampler_state *st, uint64_t now);
+/* Sleep until the next attempt is due, serving the sink's input (an
+ * interactive plugin's keys) meanwhile: the single-target driver's wait. */
+int sampler_wait(struct sampler_state *st);
+/* When the next attempt is due (CLOCK_MONOTONIC ns). */
+uint64_t sampler_next_due(const struct sampler_state *st);
+/* Final statistics and flush; call once, after the last step. */
+void sampler_end(struct sampler_state *st);
 
 /* Runs until the duration elapses, the target exits, a stop signal arrives
  * or the sink fails. stats is updated in place as the loop runs so plugins

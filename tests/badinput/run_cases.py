@@ -288,7 +288,6 @@ usage_table("cli", [
     ("python_for_attach", ["attach", "--python", "/usr/bin/python3", "1"], r"unrecognized arguments: --python"),
     ("module_for_attach", ["attach", "-m", "1"], r"unrecognized arguments: -m"),
     ("unknown_option", ["run", "--bogus", "x.py"], r"unrecognized arguments: --bogus"),
-    ("unsupported_flag", ["run", "--subprocesses", "x.py"], r"--subprocesses is not supported by this version"),
 ])
 
 

@@ -207,6 +207,10 @@ int host_output_open(const tachyon_host *host, const char *path, tachyon_output 
     if (!o)
         return TACHYON_ERR_NOMEM;
     o->owner = s;
+    /* A quiet session (a --subprocesses child) shows nothing on the console,
+     * as upstream's child profilers do: its end-of-run lines are dropped. */
+    if (s->cfg.quiet && (!path || strcmp(path, TACHYON_OUTPUT_STDOUT) == 0))
+        path = "/dev/null";
     if (!path || strcmp(path, TACHYON_OUTPUT_STDOUT) == 0) {
         o->is_stdout = 1;
         o->fp = stdout;

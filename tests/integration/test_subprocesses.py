@@ -275,13 +275,18 @@ class Subprocesses(unittest.TestCase):
             with self.subTest(python=name), TempDir() as d:
                 script = write(d, "linger.py", LINGER)
                 started = time.monotonic()
-                r = run_tachyon(["run", "--subprocesses", "--python", python, "--collapsed", script, "0.1", "1.0"],
-                                cwd=d, timeout=60)
+                # One stream for both, as on a terminal, to see the order.
+                r = subprocess.run([TACHYON, "run", "--subprocesses", "--python", python, "--collapsed",
+                                    script, "0.1", "1.0"], cwd=d, timeout=60, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+                r.stderr = r.stdout
                 elapsed = time.monotonic() - started
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertIn("Waiting for 1 child profiler(s) to complete...\n", r.stderr)
-                # The parent's summary and output come before the wait line.
-                self.assertLess(r.stderr.index("Profile written to"), r.stderr.index("Waiting for"))
+                # The parent's summary and output come before the wait line,
+                # and only the parent announces its output, as upstream.
+                self.assertEqual(r.stdout.count("Collapsed stack output written to"), 1, r.stdout)
+                self.assertLess(r.stdout.index("Collapsed stack output written to"), r.stdout.index("Waiting for"))
                 child = int(re.search(r"Started profiler for child process (\d+)", r.stderr).group(1))
                 with open(os.path.join(d, f"collapsed_{child}.txt")) as f:
                     stacks = parse_collapsed(f.read())

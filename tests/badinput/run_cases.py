@@ -36,9 +36,11 @@ FAKES = os.path.join(FIX, "pythons")
 SANITIZE = os.environ.get("TACHYON_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
 INTERPRETERS = support.interpreters()      # fails (never skips) when none exists
 PY = dict(INTERPRETERS).get("3.11-debian-static", INTERPRETERS[0][1])
-# Under ASan a SIGSEGV reaches the sanitizer's handler (it reports and
-# exits 1); elsewhere tachyon dies of the signal itself.
-SEGV_RC = 1 if SANITIZE else -signal.SIGSEGV
+# Under ASan a SIGSEGV reaches the sanitizer's handler: it reports and exits
+# 1, or aborts when ASAN_OPTIONS says abort_on_error=1 (as tests/run.sh
+# does); elsewhere tachyon dies of the signal itself.
+_ABORTS = "abort_on_error=1" in os.environ.get("ASAN_OPTIONS", "")
+SEGV_RC = (-signal.SIGABRT if _ABORTS else 1) if SANITIZE else -signal.SIGSEGV
 
 USAGE_LINE = re.compile(r"^(usage: |\s{8,}\S)")
 

@@ -773,7 +773,8 @@ def finish_fails_keeps_previous_output(tmp):
 @case("plugins")
 def crashing_entry_in_listing(tmp):
     r = run(["plugins", "--plugin", os.path.join(PLUGINS, "segv_entry.so")])
-    expect(r, SEGV_RC, r"^tachyon: plugin /.*/segv_entry.so crashed in tachyon_plugin_entry_v1\(\)", extra_errors_ok=SANITIZE)
+    expect(r, SEGV_RC, r"^tachyon: plugin /.*/segv_entry.so crashed in tachyon_plugin_entry_v1\(\) with SIGSEGV",
+           extra_errors_ok=SANITIZE)
 
 
 @case("plugins")

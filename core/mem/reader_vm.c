@@ -101,14 +101,6 @@ static int vm_readv_batch(struct proc_reader *r, const struct mem_span *spans, s
     return 0;
 }
 
-static int cmp_order(const void *a, const void *b)
-{
-    const struct span_order *x = a, *y = b;
-    if (x->addr != y->addr)
-        return x->addr < y->addr ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* May the span at addr join a remote iovec ending at end? */
 static int mergeable(uint64_t end, uint64_t addr)
 {
@@ -137,7 +129,7 @@ static int vm_readv_merged(struct proc_reader *r, const struct mem_span *spans, 
     }
     if (k == 0)
         return 0;
-    qsort(r->order, k, sizeof *r->order, cmp_order);
+    proc_reader_sort_order(r->order, k);
     for (i = 0; i < k; i++) {
         const struct mem_span *sp = &spans[r->order[i].idx];
         if (nr > 0 && mergeable(end, sp->addr)) {

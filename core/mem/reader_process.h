@@ -43,6 +43,8 @@ extern const struct mem_reader_ops proc_vm_ops;
 extern const struct mem_reader_ops proc_mem_ops;
 
 /* Shared by both backends. */
+/* Sort spans by address, ties by index (the order both backends merge in). */
+void proc_reader_sort_order(struct span_order *o, size_t n);
 int proc_reader_read_error(struct proc_reader *r, uint64_t addr, size_t len, int errnum);
 int proc_reader_short_read(struct proc_reader *r, uint64_t addr, size_t len, size_t got);
 void proc_reader_destroy(struct mem_reader *base);

@@ -40,14 +40,6 @@ static int procmem_read(struct mem_reader *base, uint64_t addr, void *buf, size_
     return pread_full((struct proc_reader *)base, addr, buf, len);
 }
 
-static int cmp_order(const void *a, const void *b)
-{
-    const struct span_order *x = a, *y = b;
-    if (x->addr != y->addr)
-        return x->addr < y->addr ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 /* Fill r->order with the non-empty spans sorted by address; returns how
  * many there are through *m. */
 static int sort_spans(struct proc_reader *r, const struct mem_span *spans, size_t n, size_t *m)
@@ -74,7 +66,7 @@ static int sort_spans(struct proc_reader *r, const struct mem_span *spans, size_
         k++;
     }
     if (!sorted)
-        qsort(r->order, k, sizeof *r->order, cmp_order);
+        proc_reader_sort_order(r->order, k);
     *m = k;
     return 0;
 }

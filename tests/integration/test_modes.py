@@ -306,7 +306,7 @@ class Modes(unittest.TestCase):
                 self.assertGreater(on_line, 500, ops)
                 # Debug builds check every object access, which makes the
                 # specialized attribute load a smaller part of the line.
-                attr = 0.01 if name.endswith("-dbg") else 0.03
+                attr = 0.01 if name.endswith("-dbg") else 0.02
                 self.assertGreater(ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0), attr * on_line, ops)
                 binop = sum(n for (op, base), n in ops.items()
                             if op in ("BINARY_OP_ADD_INT", "BINARY_OP_MULTIPLY_INT") and base == "BINARY_OP")

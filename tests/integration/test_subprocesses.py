@@ -266,6 +266,8 @@ class Subprocesses(unittest.TestCase):
             shapes = read_manifest(manifest)
             for shape in ("fork", "forkexec", "subprocess", "mp_fork", "mp_spawn", "mp_forkserver", "middle",
                           "grandchild"):
+                path = os.path.join(d, f"out_{shapes[shape]}.txt")
+                self.assertTrue(os.path.exists(path), f"{shape}: no output for child {shapes[shape]}\n{r.stderr}")
                 with open(os.path.join(d, f"out_{shapes[shape]}.txt")) as f:
                     frac, hits = share(parse_collapsed(f.read()), "work_" + shape, own="tree.py")
                 self.assertGreater(frac, 0.6, f"{shape}: {frac:.2f}\n{r.stderr}")

@@ -216,8 +216,13 @@ class AsyncAwareTest(unittest.TestCase):
     def test_same_as_upstream(self):
         ours = self.runs[("3.15-sid", "running")][1]
         theirs = self.runs[("upstream", "running")][1]
-        main = lambda p: {c for c, n in p.chains.items() if n >= 0.02 * sum(p.chains.values())}
-        self.assertEqual(main(ours), main(theirs))
+        def major(p, share):
+            total = sum(p.chains.values())
+            return {c for c, n in p.chains.items() if n >= share * total}
+        # Every chain with 2% of one run is in the other with at least 0.5%:
+        # a chain near the 2% line may fall on either side of it in a run.
+        self.assertLessEqual(major(ours, 0.02), major(theirs, 0.005))
+        self.assertLessEqual(major(theirs, 0.02), major(ours, 0.005))
         # Each run has its own timing: both profilers must find the shares
         # their run of the program measured.
         theirs.check_shares(self, "upstream")

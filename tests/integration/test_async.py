@@ -230,7 +230,8 @@ class AsyncAwareTest(unittest.TestCase):
         # all mode: the same leaves, with the same frames above each marker.
         ours_all = self.runs[("3.15-sid", "all")][1]
         theirs_all = self.runs[("upstream", "all")][1]
-        self.assertEqual(main(ours_all), main(theirs_all))
+        self.assertLessEqual(major(ours_all, 0.02), major(theirs_all, 0.005))
+        self.assertLessEqual(major(theirs_all, 0.02), major(ours_all, 0.005))
         def pick(p):
             c = collections.Counter()
             for f, n in p.stacks:

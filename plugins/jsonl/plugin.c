@@ -95,82 +95,82 @@ static int emit(struct jsonl_state *st, tachyon_output *out, struct pl_buf *b)
     return rc ? rc : st->host->output_write(out, b->data, b->len);
 }
 
-static int write_strings(struct jsonl_state *st, tachyon_output *out, struct pl_buf *b)
+/* One table entry (index j, the first of its chunk when j == first). */
+typedef int (*entry_fn)(struct jsonl_state *st, struct pl_buf *b, size_t j, size_t first);
+
+/* Writes n entries as records of kind, CHUNK entries each, as upstream does:
+ * the record header, head (the fields before the entries, opening the
+ * array), the entries, then the closing bracket. */
+static int write_chunked(struct jsonl_state *st, tachyon_output *out, struct pl_buf *b, size_t n,
+                         const char *kind, const char *head, entry_fn entry)
 {
-    const struct jl_frames *f = &st->frames;
     size_t i, j;
     int rc = 0;
-    for (i = 0; i < f->n_strings && !rc; i += CHUNK) {
-        rc = begin(st, b, "string_table");
+    for (i = 0; i < n && !rc; i += CHUNK) {
+        rc = begin(st, b, kind);
         if (!rc)
-            rc = pl_buf_put(b, ",\"strings\":[", 12);
-        for (j = i; j < f->n_strings && j < i + CHUNK && !rc; j++) {
-            size_t len = 0;
-            const char *text = st->host->string(st->host, f->strings[j], &len);
-            rc = pl_buf_printf(b, "%s{\"str_id\":%zu,\"value\":", j > i ? "," : "", j);
-            if (!rc)
-                rc = jl_put_string(b, text ? text : "", text ? len : 0);
-            if (!rc)
-                rc = pl_buf_byte(b, '}');
-        }
+            rc = pl_buf_put(b, head, strlen(head));
+        for (j = i; j < n && j < i + CHUNK && !rc; j++)
+            rc = entry(st, b, j, i);
         if (!rc)
             rc = pl_buf_byte(b, ']');
         if (!rc)
             rc = emit(st, out, b);
     }
     return rc;
+}
+
+static int string_entry(struct jsonl_state *st, struct pl_buf *b, size_t j, size_t first)
+{
+    size_t len = 0;
+    const char *text = st->host->string(st->host, st->frames.strings[j], &len);
+    int rc = pl_buf_printf(b, "%s{\"str_id\":%zu,\"value\":", j > first ? "," : "", j);
+    if (!rc)
+        rc = jl_put_string(b, text ? text : "", text ? len : 0);
+    return rc ? rc : pl_buf_byte(b, '}');
+}
+
+static int frame_entry(struct jsonl_state *st, struct pl_buf *b, size_t j, size_t first)
+{
+    const struct jl_frame *fr = &st->frames.frames[j];
+    int rc = pl_buf_printf(b, "%s{\"frame_id\":%zu,\"path_str_id\":%u,\"func_str_id\":%u,\"line\":%d",
+                           j > first ? "," : "", j, fr->path, fr->func, fr->line);
+    /* As upstream: end_line only when positive, columns when known. */
+    if (!rc && fr->end_line > 0)
+        rc = pl_buf_printf(b, ",\"end_line\":%d", fr->end_line);
+    if (!rc && fr->col >= 0)
+        rc = pl_buf_printf(b, ",\"col\":%d", fr->col);
+    if (!rc && fr->end_col >= 0)
+        rc = pl_buf_printf(b, ",\"end_col\":%d", fr->end_col);
+    return rc ? rc : pl_buf_byte(b, '}');
+}
+
+static int agg_entry(struct jsonl_state *st, struct pl_buf *b, size_t j, size_t first)
+{
+    const struct jl_frame *fr = &st->frames.frames[j];
+    return pl_buf_printf(b, "%s{\"frame_id\":%zu,\"self\":%llu,\"cumulative\":%llu}", j > first ? "," : "", j,
+                         (unsigned long long)fr->self, (unsigned long long)fr->cumulative);
+}
+
+static int write_strings(struct jsonl_state *st, tachyon_output *out, struct pl_buf *b)
+{
+    return write_chunked(st, out, b, st->frames.n_strings, "string_table", ",\"strings\":[", string_entry);
 }
 
 static int write_frames(struct jsonl_state *st, tachyon_output *out, struct pl_buf *b)
 {
-    const struct jl_frames *f = &st->frames;
-    size_t i, j;
-    int rc = 0;
-    for (i = 0; i < f->n_frames && !rc; i += CHUNK) {
-        rc = begin(st, b, "frame_table");
-        if (!rc)
-            rc = pl_buf_put(b, ",\"frames\":[", 11);
-        for (j = i; j < f->n_frames && j < i + CHUNK && !rc; j++) {
-            const struct jl_frame *fr = &f->frames[j];
-            rc = pl_buf_printf(b, "%s{\"frame_id\":%zu,\"path_str_id\":%u,\"func_str_id\":%u,\"line\":%d",
-                               j > i ? "," : "", j, fr->path, fr->func, fr->line);
-            /* As upstream: end_line only when positive, columns when known. */
-            if (!rc && fr->end_line > 0)
-                rc = pl_buf_printf(b, ",\"end_line\":%d", fr->end_line);
-            if (!rc && fr->col >= 0)
-                rc = pl_buf_printf(b, ",\"col\":%d", fr->col);
-            if (!rc && fr->end_col >= 0)
-                rc = pl_buf_printf(b, ",\"end_col\":%d", fr->end_col);
-            if (!rc)
-                rc = pl_buf_byte(b, '}');
-        }
-        if (!rc)
-            rc = pl_buf_byte(b, ']');
-        if (!rc)
-            rc = emit(st, out, b);
-    }
-    return rc;
+    return write_chunked(st, out, b, st->frames.n_frames, "frame_table", ",\"frames\":[", frame_entry);
 }
 
 static int write_aggregates(struct jsonl_state *st, tachyon_output *out, struct pl_buf *b)
 {
-    const struct jl_frames *f = &st->frames;
-    size_t i, j;
-    int rc = 0;
-    for (i = 0; i < f->n_frames && !rc; i += CHUNK) {
-        rc = begin(st, b, "agg");
-        if (!rc)
-            rc = pl_buf_printf(b, ",\"kind\":\"frame\",\"scope\":\"final\",\"samples_total\":%llu,\"entries\":[",
-                               (unsigned long long)f->samples_total);
-        for (j = i; j < f->n_frames && j < i + CHUNK && !rc; j++)
-            rc = pl_buf_printf(b, "%s{\"frame_id\":%zu,\"self\":%llu,\"cumulative\":%llu}", j > i ? "," : "", j,
-                               (unsigned long long)f->frames[j].self, (unsigned long long)f->frames[j].cumulative);
-        if (!rc)
-            rc = pl_buf_byte(b, ']');
-        if (!rc)
-            rc = emit(st, out, b);
-    }
-    return rc;
+    char head[128];
+    int n = snprintf(head, sizeof head,
+                     ",\"kind\":\"frame\",\"scope\":\"final\",\"samples_total\":%llu,\"entries\":[",
+                     (unsigned long long)st->frames.samples_total);
+    if (n < 0 || (size_t)n >= sizeof head)
+        return TACHYON_ERR_GENERIC;
+    return write_chunked(st, out, b, st->frames.n_frames, "agg", head, agg_entry);
 }
 
 static int jsonl_finish(void *state, const tachyon_finish_info *info)

@@ -17,22 +17,6 @@ static uint64_t u64_at(const uint8_t *p, uint32_t off)
     return v;
 }
 
-int py_async_grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 64;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    q = realloc(*p, n * elem);
-    if (!q)
-        return ERR_NOMEM;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 int py_async_create(struct mem_reader *r, struct interner *in, const struct py_layout *pl,
                     const struct py_async_layout *L, struct py_async **out)
 {
@@ -151,7 +135,7 @@ int py_async_add_task(struct py_async *a, uint64_t addr, const uint8_t *block, i
     if (!is_task)
         return 0;
     if ((rc = hash_reserve(a, a->n_tasks + 1)) < 0 ||
-        (rc = py_async_grow((void **)&a->tasks, &a->cap_tasks, a->n_tasks + 1, sizeof *a->tasks)) < 0)
+        (rc = py_grow((void **)&a->tasks, &a->cap_tasks, a->n_tasks + 1, sizeof *a->tasks)) < 0)
         return rc;
     t = &a->tasks[a->n_tasks];
     memset(t, 0, sizeof *t);
@@ -292,8 +276,8 @@ int py_async_running(struct py_async *a, struct py_async_thread *th, size_t n)
 
     if (n == 0)
         return 0;
-    if ((rc = py_async_grow((void **)&a->running, &a->cap_running, 2 * n, sizeof *a->running)) < 0 ||
-        (rc = py_async_grow((void **)&a->spans, &a->cap_spans, 2 * n, sizeof *a->spans)) < 0)
+    if ((rc = py_grow((void **)&a->running, &a->cap_running, 2 * n, sizeof *a->running)) < 0 ||
+        (rc = py_grow((void **)&a->spans, &a->cap_spans, 2 * n, sizeof *a->spans)) < 0)
         return rc;
     for (i = 0; i < n; i++) {
         a->spans[2 * i] = (struct mem_span){ th[i].tstate + a->L.ts_running_loop, &a->running[2 * i], 8 };

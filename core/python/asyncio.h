@@ -26,6 +26,7 @@
 
 #include "../intern/intern.h"
 #include "../mem/reader.h"
+#include "grow.h"
 #include "layout.h"
 
 #define PY_ASYNC_MAX_TASKS (1u << 17)        /* tasks read in one sample */
@@ -115,9 +116,6 @@ struct py_async_counters {
 };
 
 struct py_async;
-
-/* Room for need elements of elem bytes in *p (capacity *cap, doubled). */
-int py_async_grow(void **p, size_t *cap, size_t need, size_t elem);
 
 int py_async_create(struct mem_reader *r, struct interner *in, const struct py_layout *pl,
                     const struct py_async_layout *L, struct py_async **out);

@@ -25,6 +25,7 @@
 
 #include "../common/err.h"
 #include "../intern/intern.h"
+#include "grow.h"
 #include "py_internal.h"
 
 #define VISITED_SIZE PY_VISITED_SIZE
@@ -54,26 +55,9 @@ static int copy_reserve(struct py_copy *c, size_t n)
     return 0;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    size_t n = *cap ? *cap : 16;
-    void *q;
-    if (need <= *cap)
-        return 0;
-    while (n < need)
-        n *= 2;
-    q = realloc(*p, n * elem);
-    if (!q)
-        return ERR_NOMEM;
-    memset((char *)q + *cap * elem, 0, (n - *cap) * elem);
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 int py_spans_reserve(struct py_target *t, size_t n)
 {
-    return grow((void **)&t->spans, &t->cap_spans, n, sizeof *t->spans);
+    return py_grow((void **)&t->spans, &t->cap_spans, n, sizeof *t->spans);
 }
 
 /* Room for n thread records, their state copies and chunk copies. */
@@ -85,17 +69,17 @@ static int ensure_threads(struct py_target *t, size_t n)
 
     if (n <= old)
         return 0;
-    rc = grow((void **)&t->thr, &t->cap_thr, n, sizeof *t->thr);
+    rc = py_grow((void **)&t->thr, &t->cap_thr, n, sizeof *t->thr);
     if (rc < 0)
         return rc;
     b = realloc(t->ts_bufs, t->cap_thr * (t->ts_hi - t->ts_lo));
     if (!b)
         return ERR_NOMEM;
     t->ts_bufs = b;
-    rc = grow((void **)&t->copies, &cap_copies, t->cap_thr + PY_MAX_CHUNKS, sizeof *t->copies);
+    rc = py_grow((void **)&t->copies, &cap_copies, t->cap_thr + PY_MAX_CHUNKS, sizeof *t->copies);
     t->cap_copies = cap_copies;
     if (rc == 0)
-        rc = grow((void **)&t->spec, &old, t->cap_thr, sizeof *t->spec);
+        rc = py_grow((void **)&t->spec, &old, t->cap_thr, sizeof *t->spec);
     return rc;
 }
 
@@ -248,7 +232,7 @@ static int read_ahead(struct py_target *t)
 
     if (t->n_spec_interps == 0)
         return 1;
-    rc = grow((void **)&t->spans, &t->cap_spans,
+    rc = py_grow((void **)&t->spans, &t->cap_spans,
               1 + 5 * t->n_spec_interps + 4 * t->n_spec + 2 * t->n_spec_codes + t->n_blobs, sizeof *t->spans);
     if (rc < 0)
         return rc;
@@ -434,7 +418,7 @@ static const uint8_t *in_copy(const struct py_copy *c, uint64_t frame, size_t ne
 
 static int push_raw(struct py_target *t, const struct py_raw *f)
 {
-    int rc = grow((void **)&t->raw, &t->cap_raw, t->n_raw + 1, sizeof *t->raw);
+    int rc = py_grow((void **)&t->raw, &t->cap_raw, t->n_raw + 1, sizeof *t->raw);
     if (rc < 0)
         return rc;
     t->raw[t->n_raw++] = *f;

@@ -292,7 +292,8 @@ class Modes(unittest.TestCase):
                     self.assertTrue(all(f[1:4] == ["~", "<native>", 0] for f in natives), natives[:3])
 
     def test_opcodes(self):
-        src = open(fixture("opcode_hot.py"), encoding="utf-8").read().splitlines()
+        with open(fixture("opcode_hot.py"), encoding="utf-8") as f:
+            src = f.read().splitlines()
         hot_line = next(i + 1 for i, l in enumerate(src) if l.rstrip().endswith("# HOT"))
         for name, python in interpreters():
             with self.subTest(python=name):
@@ -304,10 +305,13 @@ class Modes(unittest.TestCase):
                         ops[(f[5], f[7])] = ops.get((f[5], f[7]), 0) + w
                 on_line = sum(ops.values())
                 self.assertGreater(on_line, 500, ops)
-                # Debug builds check every object access, which makes the
-                # specialized attribute load a smaller part of the line.
-                attr = 0.01 if name.endswith("-dbg") else 0.02
-                self.assertGreater(ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0), attr * on_line, ops)
+                # The specialized attribute load is a short instruction: its
+                # share of the line measured 1.9% to 3% on release builds
+                # and less on debug builds, so 1% is asked of every build,
+                # and it must outweigh the unspecialized form.
+                special = ops.get(("LOAD_ATTR_INSTANCE_VALUE", "LOAD_ATTR"), 0)
+                self.assertGreater(special, 0.01 * on_line, ops)
+                self.assertGreater(special, ops.get(("LOAD_ATTR", "LOAD_ATTR"), 0), ops)
                 binop = sum(n for (op, base), n in ops.items()
                             if op in ("BINARY_OP_ADD_INT", "BINARY_OP_MULTIPLY_INT") and base == "BINARY_OP")
                 self.assertGreater(binop, 0.05 * on_line, ops)

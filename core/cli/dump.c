@@ -2,7 +2,8 @@
  * like a traceback in upstream's dump layout: a header per thread with its
  * status labels, frames root first with file, line and function, the
  * stripped source line (its executing range highlighted on a terminal),
- * synthetic <GC>/<native> frames, and opcodes with --opcodes. */
+ * synthetic <GC>/<native> frames, and opcodes with --opcodes. With
+ * --async-aware a section is a leaf asyncio task's stack instead. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -22,12 +23,13 @@
 #define SNAPSHOT_TRIES 50   /* a torn read is retried; the process may be changing fast */
 
 struct dump_opts {
-    int all_threads, native, gc, opcodes, async_aware, async_mode_given, blocking;
+    int all_threads, native, gc, opcodes, async_aware, async_mode_given, async_running, blocking;
     pid_t pid;
 };
 
 struct dump_thread {
     uint64_t thread_id;
+    uint64_t task;     /* --async-aware: the leaf task of this stack */
     uint32_t interpreter_id;
     uint32_t status;
     uint32_t depth;
@@ -119,6 +121,7 @@ static int parse(struct dump_opts *o, int argc, char **argv)
                                        "argument --async-mode: invalid choice: '%s' (choose from running, all)",
                                        optarg);
             o->async_mode_given = 1;
+            o->async_running = strcmp(optarg, "running") == 0;
             break;
         case ':':
             return cli_usage_error(CMD_DUMP, "argument %s: expected one argument", argv[optind - 1]);
@@ -135,17 +138,17 @@ static int parse(struct dump_opts *o, int argc, char **argv)
     if (errno || end == argv[optind] || *end || pid < 0 || pid > 4194304)
         return cli_usage_error(CMD_DUMP, "argument pid: invalid int value: '%s'", argv[optind]);
     o->pid = (pid_t)pid;
-    /* The same option rules as run and attach, with upstream's wording. */
-    if (o->async_aware && o->native)
-        return cli_usage_error(CMD_DUMP, "Options --native are incompatible with --async-aware. Async-aware "
-                                         "profiling uses task-based stack reconstruction.");
-    if (o->async_aware && !o->gc)
-        return cli_usage_error(CMD_DUMP, "Options --no-gc are incompatible with --async-aware. Async-aware "
-                                         "profiling uses task-based stack reconstruction.");
+    /* The same option rules as run and attach, with upstream's wording:
+     * every conflicting option is named in one message. */
+    if (o->async_aware && (o->native || !o->gc || o->all_threads))
+        return cli_usage_error(CMD_DUMP,
+                               "Options %s%s%s%s%s are incompatible with --async-aware. Async-aware "
+                               "profiling uses task-based stack reconstruction.",
+                               o->native ? "--native" : "", o->native && (!o->gc || o->all_threads) ? ", " : "",
+                               !o->gc ? "--no-gc" : "", !o->gc && o->all_threads ? ", " : "",
+                               o->all_threads ? "--all-threads" : "");
     if (o->async_mode_given && !o->async_aware)
         return cli_usage_error(CMD_DUMP, "--async-mode requires --async-aware to be enabled.");
-    if (o->async_aware)
-        return cli_usage_error(CMD_DUMP, "--async-aware is not supported by this version of tachyon yet");
     return 0;
 }
 
@@ -175,6 +178,7 @@ static int keep_thread(void *ctx, const struct py_thread_sample *s)
         memcpy(t->frames, s->frames, (size_t)s->depth * sizeof *t->frames);
     }
     t->thread_id = s->native_thread_id ? s->native_thread_id : s->thread_id;
+    t->task = s->task;
     t->interpreter_id = s->interpreter_id;
     t->status = s->status;
     t->depth = s->depth;
@@ -205,8 +209,12 @@ static int take_snapshot(struct py_target *t, struct proc_pause *pause, const st
     so.opcodes = o->opcodes;
     so.thread_status = 1;
     /* Stopped threads are neither running nor idle, so under --blocking
-     * the kernel's state is not asked (as upstream prints no label). */
-    so.cpu_status = !o->blocking;
+     * the kernel's state is not asked (as upstream prints no label). Task
+     * sections print no status at all. */
+    so.cpu_status = !o->blocking && !o->async_aware;
+    /* A dump shows every task unless asked for the running ones only. */
+    if (o->async_aware)
+        so.async_mode = o->async_running ? PY_ASYNC_RUNNING : PY_ASYNC_ALL;
     for (tries = 0; tries < SNAPSHOT_TRIES; tries++) {
         if (pause) {
             rc = proc_pause_stop(pause);
@@ -258,6 +266,8 @@ int cli_dump(int argc, char **argv)
         rc = interner_create(&in);
     if (!rc)
         rc = py_target_open(reader, &img, in, &t);
+    if (!rc && o.async_aware)
+        rc = py_target_async_check(t);
     if (!rc && o.blocking)
         rc = proc_pause_create(o.pid, &pause);
     if (rc) {
@@ -274,13 +284,14 @@ int cli_dump(int argc, char **argv)
         goto out;
     }
     dump_printer_init(&pr, stdout, in, o.pid);
-    for (i = 0; i < sn.n; i++)
+    /* Task sections name no interpreter, as upstream's. */
+    for (i = 0; i < sn.n && !o.async_aware; i++)
         dump_printer_add(&pr, sn.t[i].interpreter_id);
     if (sn.n == 0)
         dump_print_empty(&pr);
     for (i = 0; i < sn.n; i++)
-        dump_print_thread(&pr, i, sn.t[i].thread_id, sn.t[i].interpreter_id, sn.t[i].status, sn.t[i].frames,
-                          sn.t[i].depth);
+        dump_print_thread(&pr, i, &(struct dump_section){ sn.t[i].thread_id, sn.t[i].task, sn.t[i].interpreter_id,
+                                                          sn.t[i].status, sn.t[i].frames, sn.t[i].depth });
     dump_printer_free(&pr);
     fflush(stdout);
     exit_code = 0;

@@ -297,8 +297,7 @@ static void print_frame(struct dump_printer *p, uint32_t id)
         print_source(p, f, file);
 }
 
-void dump_print_thread(struct dump_printer *p, size_t index, uint64_t tid, uint32_t interpreter_id, uint32_t status,
-                       const uint32_t *frames, uint32_t depth)
+void dump_print_thread(struct dump_printer *p, size_t index, const struct dump_section *s)
 {
     char head[256], labels[128], details[200];
     uint32_t i;
@@ -306,27 +305,29 @@ void dump_print_thread(struct dump_printer *p, size_t index, uint64_t tid, uint3
 
     if (index)
         fputc('\n', p->out);
-    dump_status_text(status, labels, sizeof labels);
+    dump_status_text(s->status, labels, sizeof labels);
     details[0] = '\0';
-    if (p->several_interps)
-        snprintf(details, sizeof details, "interpreter %u%s%s", interpreter_id, labels[0] ? "; " : "", labels);
+    if (s->task)
+        snprintf(details, sizeof details, "task %llu", (unsigned long long)s->task);
+    else if (p->several_interps)
+        snprintf(details, sizeof details, "interpreter %u%s%s", s->interpreter_id, labels[0] ? "; " : "", labels);
     else
         snprintf(details, sizeof details, "%s", labels);
     if (index == 0)
         n = snprintf(head, sizeof head, "Stack dump for PID %d, thread %llu (%s%smost recent call last):", (int)p->pid,
-                     (unsigned long long)tid, details, details[0] ? "; " : "");
+                     (unsigned long long)s->tid, details, details[0] ? "; " : "");
     else
         n = snprintf(head, sizeof head, "Stack dump, thread %llu (%s%smost recent call last):",
-                     (unsigned long long)tid, details, details[0] ? "; " : "");
+                     (unsigned long long)s->tid, details, details[0] ? "; " : "");
     if (n < 0)
         return;
     colored(p, C_HEADER, head, strlen(head));
     fputc('\n', p->out);
-    if (depth == 0) {
+    if (s->depth == 0) {
         colored(p, C_WARNING, "No Python frames", 16);
         fputc('\n', p->out);
         return;
     }
-    for (i = depth; i-- > 0;)
-        print_frame(p, frames[i]);
+    for (i = s->depth; i-- > 0;)
+        print_frame(p, s->frames[i]);
 }

@@ -34,9 +34,18 @@ void dump_printer_init(struct dump_printer *p, FILE *out, const struct interner 
  * header can name interpreters only when there are several. */
 void dump_printer_add(struct dump_printer *p, uint32_t interpreter_id);
 void dump_print_empty(struct dump_printer *p);
-/* frames[0] is the innermost frame; they are printed root first. */
-void dump_print_thread(struct dump_printer *p, size_t index, uint64_t tid, uint32_t interpreter_id, uint32_t status,
-                       const uint32_t *frames, uint32_t depth);
+/* One section: a thread's stack, or with --async-aware a leaf task's
+ * (task != 0: the header names the task instead of the thread's status).
+ * frames[0] is the innermost frame; they are printed root first. */
+struct dump_section {
+    uint64_t tid;
+    uint64_t task;
+    uint32_t interpreter_id;
+    uint32_t status;
+    const uint32_t *frames;
+    uint32_t depth;
+};
+void dump_print_thread(struct dump_printer *p, size_t index, const struct dump_section *s);
 void dump_printer_free(struct dump_printer *p);
 
 /* The status labels of a thread header ("main thread, has GIL"), or "" */

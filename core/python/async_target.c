@@ -131,6 +131,7 @@ static int emit_stack(void *vctx, const struct py_async_stack *s)
     }
     ts.depth = s->depth;
     ts.frames = s->frames;
+    ts.task = s->leaf;
     return s->depth ? d->cb(d->ctx, &ts) : 0;
 }
 

@@ -46,6 +46,7 @@ struct py_thread_sample {
     uint32_t status;           /* TACHYON_THREAD_* bits */
     uint32_t depth;
     const uint32_t *frames;
+    uint64_t task;             /* async modes: the leaf task's address, else 0 */
 };
 
 typedef int (*py_thread_cb)(void *ctx, const struct py_thread_sample *s);

@@ -827,6 +827,7 @@ static int sample_once(struct py_target *t, const struct py_sample_opts *o, py_t
         s.status = th->status | (gc_here ? TACHYON_THREAD_IN_GC : 0);
         s.depth = depth;
         s.frames = t->ids;
+        s.task = 0;
         any = 1;
         rc = cb(ctx, &s);
         if (rc != 0)

@@ -43,9 +43,40 @@ def main(kind, nthreads):
 main(sys.argv[1], int(sys.argv[2]))
 """
 
-def lineno(snippet):
-    """The line of the first line of SCRIPT containing snippet, as the target sees it."""
-    for n, line in enumerate(textwrap.dedent(SCRIPT).splitlines(), 1):
+# A task tree that holds still: every task sleeps, except that with "spin"
+# tg-leaf computes in a plain function, so it is the running task.
+ASYNC_SCRIPT = """
+import asyncio, sys, time
+
+def spin():
+    while True:
+        pass
+
+async def leaf(busy):
+    if busy:
+        print("ready", flush=True)
+        spin()
+    await asyncio.sleep(120)
+
+async def waiter(task):
+    await task
+
+async def main(kind):
+    shared = asyncio.create_task(leaf(False), name="shared")
+    w1 = asyncio.create_task(waiter(shared), name="waiter-1")
+    w2 = asyncio.create_task(waiter(shared), name="waiter-2")
+    async with asyncio.TaskGroup() as tg:
+        tg.create_task(leaf(kind == "spin"), name="tg-leaf")
+        if kind != "spin":
+            asyncio.get_running_loop().call_soon(lambda: print("ready", flush=True))
+        await asyncio.gather(w1, w2)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+def lineno(snippet, script=SCRIPT):
+    """The line of the first line of script containing snippet, as the target sees it."""
+    for n, line in enumerate(textwrap.dedent(script).splitlines(), 1):
         if snippet in line:
             return n
     raise AssertionError(snippet)
@@ -54,8 +85,8 @@ def lineno(snippet):
 HEADER = re.compile(r"^Stack dump(?: for PID (\d+))?, thread (\d+) \((.*)most recent call last\):$")
 
 
-def write(directory, text):
-    path = os.path.join(directory, "dump_target.py")
+def write(directory, text, name="dump_target.py"):
+    path = os.path.join(directory, name)
     with open(path, "w", encoding="utf-8") as f:
         f.write(textwrap.dedent(text))
     return path
@@ -212,6 +243,81 @@ class Dump(unittest.TestCase):
                 finally:
                     subprocess.run(["rm", "-rf", work])
 
+    def test_async_aware(self):
+        """dump --async-aware: one section per leaf task, every task in the
+        default mode, only the running one with --async-mode running, and
+        the same sections as upstream's own dump of the same process."""
+        L = lambda snippet: lineno(snippet, ASYNC_SCRIPT)
+        root = ['  File "<task>", in Task-1', f'  File "async_target.py", line {L("await asyncio.gather")}, in main',
+                "    await asyncio.gather(w1, w2)"]
+        sleeping = [f'  File "async_target.py", line {L("await asyncio.sleep(120)")}, in leaf',
+                    "    await asyncio.sleep(120)"]
+        tested = 0
+        for name, python in interpreters():
+            if not re.match(r"3\.1[4-9]", name):
+                continue
+            tested += 1
+            with self.subTest(python=name), TempDir() as d:
+                write(d, ASYNC_SCRIPT, "async_target.py")
+                with Started([python, "async_target.py", "sleep"], cwd=d) as t:
+                    wait_state(t.proc.pid, "S")
+                    r = run_tachyon(["dump", "--async-aware", str(t.proc.pid)], cwd=d)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    secs = sections(r.stdout)
+                    self.assertEqual(len(secs), 2, r.stdout)
+                    self.assertIsNotNone(secs[0][0])
+                    by_leaf = {}
+                    for _, tid, details, lines in secs:
+                        self.assertEqual(tid, t.proc.pid)
+                        self.assertRegex(details, r"^task \d+; $")
+                        self.assertEqual(lines[:3], root, lines)
+                        by_leaf[[l for l in lines if l.startswith('  File "<task>"')][-1]] = lines[3:]
+                    # The shared task has two awaiters; the one at the lower
+                    # address is followed (which one that is varies by run).
+                    shared = by_leaf['  File "<task>", in shared (2 parents)']
+                    self.assertIn(shared[0], ('  File "<task>", in waiter-1', '  File "<task>", in waiter-2'))
+                    self.assertEqual(shared[1:4], [f'  File "async_target.py", line {L("await task")}, in waiter',
+                                                   "    await task", '  File "<task>", in shared (2 parents)'])
+                    self.assertEqual(shared[4:6], sleeping)
+                    self.assertRegex(shared[6], r'^  File ".*asyncio/tasks.py", line \d+, in sleep$')
+                    tg_leaf = by_leaf['  File "<task>", in tg-leaf']
+                    self.assertEqual(tg_leaf[1:3], sleeping)
+                    # Nothing runs, so the running task's view is empty.
+                    r = run_tachyon(["dump", "--async-aware", "--async-mode", "running", str(t.proc.pid)])
+                    self.assertEqual((r.returncode, r.stdout), (0, f"No Python stacks found for PID {t.proc.pid}\n"))
+                    if name == "3.15-sid":
+                        self.same_as_upstream(t.proc.pid, d)
+                with Started([python, "async_target.py", "spin"], cwd=d) as t:
+                    r = run_tachyon(["dump", "--async-aware", "--async-mode", "running", str(t.proc.pid)], cwd=d)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    secs = sections(r.stdout)
+                    self.assertEqual(len(secs), 1, r.stdout)
+                    lines = secs[0][3]
+                    # The running task's stack goes on below its coroutine.
+                    self.assertEqual(lines[:4], root + ['  File "<task>", in tg-leaf'], lines)
+                    self.assertEqual(lines[4:6], [f'  File "async_target.py", line {L("        spin()")}, in leaf',
+                                                  "    spin()"])
+                    self.assertRegex(lines[6], r'^  File "async_target.py", line \d+, in spin$')
+        self.assertGreaterEqual(tested, 2, "no interpreter of 3.14 or later to test --async-aware on")
+        # Before 3.14 there are no asyncio debug offsets: one clear line.
+        name, python = interpreters()[0]
+        with TempDir() as d, Started([python, write(d, SCRIPT), "sleep", "0"]) as t:
+            r = run_tachyon(["dump", "--async-aware", str(t.proc.pid)])
+            self.assertEqual(r.returncode, 1)
+            self.assertRegex(r.stderr, r"^Error: --async-aware needs Python 3\.14 or newer.*\n$")
+
+    def same_as_upstream(self, pid, cwd):
+        """Upstream's dump of the same still process, run in the target's
+        own mount namespace and root: the same sections, in any order."""
+        up = subprocess.run(["nsenter", "-t", str(pid), "-m", "-r", "-w", "/usr/bin/python3.15", "-m",
+                             "profiling.sampling", "dump", "--async-aware", str(pid)],
+                            capture_output=True, text=True, timeout=60, cwd=cwd)
+        self.assertEqual(up.returncode, 0, up.stderr)
+        ours = run_tachyon(["dump", "--async-aware", str(pid)], cwd=cwd)
+        key = lambda secs: sorted((s[1], s[2], s[3]) for s in secs)
+        self.assertEqual(key(sections(ours.stdout)), key(sections(up.stdout)), (ours.stdout, up.stdout))
+        self.assertIsNotNone(sections(up.stdout)[0][0])
+
     def test_errors(self):
         r = run_tachyon(["dump", "999999"])
         self.assertEqual(r.returncode, 1)
@@ -230,6 +336,12 @@ class Dump(unittest.TestCase):
         r = run_tachyon(["dump"])
         self.assertEqual(r.returncode, 2)
         self.assertIn("the following arguments are required: pid", r.stderr)
+        # Every conflicting option is named, in upstream's order.
+        r = run_tachyon(["dump", "--async-aware", "-a", "--no-gc", "--native", "1"])
+        self.assertEqual(r.returncode, 2)
+        self.assertTrue(r.stderr.endswith("error: Options --native, --no-gc, --all-threads are incompatible with "
+                                          "--async-aware. Async-aware profiling uses task-based stack "
+                                          "reconstruction.\n"), r.stderr)
         r = run_tachyon(["dump", "--interval", "5", "1"])
         self.assertEqual(r.returncode, 2)
         r = run_tachyon(["dump", "--help"])

@@ -28,13 +28,21 @@ struct proc_pause {
     pid_t pid;
     struct tid_rec *t;
     size_t n, cap;
-    /* Threads that were interrupted but had not reported the stop in time:
-     * they are detached as soon as they do, never left stopped. */
-    pid_t *late;
-    size_t n_late, cap_late;
     int leader_done;
     int leader_status;
 };
+
+/* Threads that were interrupted but had not reported the stop in time
+ * (stuck in an uninterruptible or killable wait, such as a vfork): they
+ * are detached as soon as they do, never left stopped. The list belongs to
+ * the process, not to one pause, because it must outlive the pause of a
+ * --subprocesses child whose session ended: every later stop of any target
+ * reaps it, and the kernel detaches whatever is left when tachyon exits.
+ * Thread ids are unique across processes, so one list serves every target.
+ * A tracee answers only to the thread that seized it, and tachyon samples
+ * from one thread, so the list needs no lock. */
+static pid_t *late;
+static size_t n_late, cap_late;
 
 static uint64_t now_ns(void)
 {
@@ -62,35 +70,56 @@ static int known(const struct proc_pause *p, pid_t tid)
     return 0;
 }
 
-static int add_late(struct proc_pause *p, pid_t tid)
+static int is_late(pid_t tid)
 {
-    if (p->n_late == p->cap_late) {
-        size_t cap = p->cap_late ? p->cap_late * 2 : 8;
-        pid_t *g = realloc(p->late, cap * sizeof *g);
-        if (!g)
-            return ERR_NOMEM;
-        p->late = g;
-        p->cap_late = cap;
-    }
-    p->late[p->n_late++] = tid;
+    size_t i;
+    for (i = 0; i < n_late; i++)
+        if (late[i] == tid)
+            return 1;
     return 0;
 }
 
-/* Detach late stoppers that have reported by now (block: wait for them). */
-static void reap_late(struct proc_pause *p, int block)
+/* A late thread that cannot be listed (no memory) stays traced until it
+ * reports a stop nobody collects; the kernel releases it when tachyon exits. */
+static void add_late(pid_t tid)
+{
+    if (n_late == cap_late) {
+        size_t cap = cap_late ? cap_late * 2 : 8;
+        pid_t *g = realloc(late, cap * sizeof *g);
+        if (!g)
+            return;
+        late = g;
+        cap_late = cap;
+    }
+    late[n_late++] = tid;
+}
+
+/* Detach the late stoppers that have reported by now. */
+static void reap_late(void)
 {
     size_t i = 0;
-    while (i < p->n_late) {
+    while (i < n_late) {
         int st;
-        pid_t r = waitpid(p->late[i], &st, __WALL | (block ? 0 : WNOHANG));
-        if (r == p->late[i] && WIFSTOPPED(st))
-            ptrace(PTRACE_DETACH, p->late[i], NULL, NULL);
-        if (r == p->late[i] || (r < 0 && errno == ECHILD)) {
-            p->late[i] = p->late[--p->n_late];
+        pid_t r = waitpid(late[i], &st, __WALL | WNOHANG);
+        if (r == late[i] && WIFSTOPPED(st))
+            ptrace(PTRACE_DETACH, late[i], NULL, NULL);
+        if (r == late[i] || (r < 0 && errno == ECHILD)) {
+            late[i] = late[--n_late];
             continue;
         }
         i++;
     }
+    if (n_late == 0) {
+        free(late);
+        late = NULL;
+        cap_late = 0;
+    }
+}
+
+size_t proc_pause_late_count(void)
+{
+    reap_late();
+    return n_late;
 }
 
 static int tracer_error(struct proc_pause *p, int err)
@@ -131,7 +160,8 @@ static int seize_new(struct proc_pause *p, size_t *added)
         return diag_set(ERR_NOPROC, "process %d exited", (int)p->pid);
     while ((de = readdir(d)) != NULL) {
         pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
-        if (tid <= 0 || known(p, tid))
+        /* A late thread is still ours: seizing it again would fail. */
+        if (tid <= 0 || known(p, tid) || is_late(tid))
             continue;
         if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0) {
             if (errno == ESRCH)
@@ -144,7 +174,7 @@ static int seize_new(struct proc_pause *p, size_t *added)
             struct tid_rec *g = realloc(p->t, cap * sizeof *g);
             if (!g) {
                 ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
-                add_late(p, tid);
+                add_late(tid);
                 rc = diag_set(ERR_NOMEM, "out of memory");
                 break;
             }
@@ -203,7 +233,7 @@ static void wait_stops(struct proc_pause *p)
      * detach them once they report. */
     for (i = 0; i < p->n; i++)
         if (!p->t[i].stopped && p->t[i].tid) {
-            add_late(p, p->t[i].tid);
+            add_late(p->t[i].tid);
             p->t[i].tid = 0;
         }
 }
@@ -214,8 +244,7 @@ int proc_pause_stop(struct proc_pause *p)
     int round, rc = 0;
 
     p->n = 0;
-    if (p->n_late)
-        reap_late(p, 0);
+    reap_late();
     for (round = 0; round < MAX_ROUNDS; round++) {
         rc = seize_new(p, &added);
         wait_stops(p);
@@ -261,9 +290,7 @@ void proc_pause_destroy(struct proc_pause *p)
     if (!p)
         return;
     proc_pause_resume(p);
-    if (p->n_late)
-        reap_late(p, 0);   /* whatever is left is detached by the kernel when we exit */
+    reap_late();
     free(p->t);
-    free(p->late);
     free(p);
 }

@@ -34,6 +34,11 @@ void proc_pause_resume(struct proc_pause *p);
 /* Threads stopped by the last proc_pause_stop. */
 size_t proc_pause_count(const struct proc_pause *p);
 
+/* Threads of any target, of any pause (destroyed ones too), that were
+ * interrupted but have not reported their stop yet: each is detached at
+ * the first stop of any pause after it reports (this call reaps too). */
+size_t proc_pause_late_count(void);
+
 /* If the thread group leader exited while stopped and its exit status was
  * collected by the stop's wait (only possible for our own child), return 1
  * and the raw status. */

@@ -54,6 +54,10 @@ void cli_opts_free(struct cli_opts *o);
  * pstats-only options). fmt_flags are the selected format's
  * TACHYON_FORMAT_* flags. Prints the error with the usage line. */
 int cli_validate(const struct cli_opts *o, unsigned fmt_flags);
+/* The options given that --async-aware cannot honour, named together in
+ * upstream's order (mode: the --mode chosen, NULL for wall or for a
+ * command without one): a usage error for cmd, or 0. */
+int cli_async_conflicts(enum cli_command cmd, int native, int gc, int binary, const char *mode, int all_threads);
 
 /* Print "usage: ..." and "tachyon CMD: error: MSG" to stderr; returns ERR_USAGE. */
 int cli_usage_error(enum cli_command cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

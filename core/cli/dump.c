@@ -27,17 +27,9 @@ struct dump_opts {
     pid_t pid;
 };
 
-struct dump_thread {
-    uint64_t thread_id;
-    uint64_t task;     /* --async-aware: the leaf task of this stack */
-    uint32_t interpreter_id;
-    uint32_t status;
-    uint32_t depth;
-    uint32_t *frames;
-};
-
+/* Each section's frames are a copy the snapshot owns. */
 struct snapshot {
-    struct dump_thread *t;
+    struct dump_section *t;
     size_t n, cap;
     int failed;   /* out of memory while copying */
 };
@@ -100,7 +92,7 @@ static int parse(struct dump_opts *o, int argc, char **argv)
 {
     char *end;
     long pid;
-    int c;
+    int c, rc;
 
     memset(o, 0, sizeof *o);
     o->gc = 1;
@@ -138,15 +130,9 @@ static int parse(struct dump_opts *o, int argc, char **argv)
     if (errno || end == argv[optind] || *end || pid < 0 || pid > 4194304)
         return cli_usage_error(CMD_DUMP, "argument pid: invalid int value: '%s'", argv[optind]);
     o->pid = (pid_t)pid;
-    /* The same option rules as run and attach, with upstream's wording:
-     * every conflicting option is named in one message. */
-    if (o->async_aware && (o->native || !o->gc || o->all_threads))
-        return cli_usage_error(CMD_DUMP,
-                               "Options %s%s%s%s%s are incompatible with --async-aware. Async-aware "
-                               "profiling uses task-based stack reconstruction.",
-                               o->native ? "--native" : "", o->native && (!o->gc || o->all_threads) ? ", " : "",
-                               !o->gc ? "--no-gc" : "", !o->gc && o->all_threads ? ", " : "",
-                               o->all_threads ? "--all-threads" : "");
+    /* The same option rules as run and attach (dump has no format or mode). */
+    if (o->async_aware && (rc = cli_async_conflicts(CMD_DUMP, o->native, o->gc, 0, NULL, o->all_threads)) != 0)
+        return rc;
     if (o->async_mode_given && !o->async_aware)
         return cli_usage_error(CMD_DUMP, "--async-mode requires --async-aware to be enabled.");
     return 0;
@@ -155,11 +141,11 @@ static int parse(struct dump_opts *o, int argc, char **argv)
 static int keep_thread(void *ctx, const struct py_thread_sample *s)
 {
     struct snapshot *sn = ctx;
-    struct dump_thread *t;
+    struct dump_section *t;
 
     if (sn->n == sn->cap) {
         size_t cap = sn->cap ? sn->cap * 2 : 16;
-        struct dump_thread *g = realloc(sn->t, cap * sizeof *g);
+        struct dump_section *g = realloc(sn->t, cap * sizeof *g);
         if (!g) {
             sn->failed = 1;
             return ERR_NOMEM;
@@ -177,7 +163,7 @@ static int keep_thread(void *ctx, const struct py_thread_sample *s)
         }
         memcpy(t->frames, s->frames, (size_t)s->depth * sizeof *t->frames);
     }
-    t->thread_id = s->native_thread_id ? s->native_thread_id : s->thread_id;
+    t->tid = s->native_thread_id ? s->native_thread_id : s->thread_id;
     t->task = s->task;
     t->interpreter_id = s->interpreter_id;
     t->status = s->status;
@@ -290,8 +276,7 @@ int cli_dump(int argc, char **argv)
     if (sn.n == 0)
         dump_print_empty(&pr);
     for (i = 0; i < sn.n; i++)
-        dump_print_thread(&pr, i, &(struct dump_section){ sn.t[i].thread_id, sn.t[i].task, sn.t[i].interpreter_id,
-                                                          sn.t[i].status, sn.t[i].frames, sn.t[i].depth });
+        dump_print_thread(&pr, i, &sn.t[i]);
     dump_printer_free(&pr);
     fflush(stdout);
     exit_code = 0;

@@ -42,7 +42,7 @@ struct dump_section {
     uint64_t task;
     uint32_t interpreter_id;
     uint32_t status;
-    const uint32_t *frames;
+    uint32_t *frames;
     uint32_t depth;
 };
 void dump_print_thread(struct dump_printer *p, size_t index, const struct dump_section *s);

@@ -9,17 +9,27 @@
 #include "../common/err.h"
 #include "cli.h"
 
+/* Append name to the comma-separated list of n bytes in buf. */
+static size_t list_add(char *buf, size_t len, size_t n, const char *name)
+{
+    int w;
+    if (n >= len)
+        return n;
+    w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", name);
+    return w > 0 ? n + (size_t)w : n;
+}
+
 /* "--sort, --limit" for the pstats-only options that were given. */
 static size_t pstats_only_given(const struct cli_opts *o, char *buf, size_t len)
 {
     size_t n = 0;
     buf[0] = '\0';
     if (o->sort)
-        n += (size_t)snprintf(buf + n, len - n, "%s--sort", n ? ", " : "");
-    if (o->limit >= 0 && n < len)
-        n += (size_t)snprintf(buf + n, len - n, "%s--limit", n ? ", " : "");
-    if (o->no_summary && n < len)
-        n += (size_t)snprintf(buf + n, len - n, "%s--no-summary", n ? ", " : "");
+        n = list_add(buf, len, n, "--sort");
+    if (o->limit >= 0)
+        n = list_add(buf, len, n, "--limit");
+    if (o->no_summary)
+        n = list_add(buf, len, n, "--no-summary");
     return n;
 }
 
@@ -33,32 +43,46 @@ static const char *mode_name(int mode)
     }
 }
 
+int cli_async_conflicts(enum cli_command cmd, int native, int gc, int binary, const char *mode, int all_threads)
+{
+    char buf[256], opt[64];
+    size_t n = 0;
+
+    buf[0] = '\0';
+    if (native)
+        n = list_add(buf, sizeof buf, n, "--native");
+    if (!gc)
+        n = list_add(buf, sizeof buf, n, "--no-gc");
+    if (binary)
+        n = list_add(buf, sizeof buf, n, "--binary");
+    if (mode) {
+        snprintf(opt, sizeof opt, "--mode=%s", mode);
+        n = list_add(buf, sizeof buf, n, opt);
+    }
+    if (all_threads)
+        n = list_add(buf, sizeof buf, n, "--all-threads");
+    if (n)
+        return cli_usage_error(cmd,
+                               "Options %s are incompatible with --async-aware. Async-aware profiling "
+                               "uses task-based stack reconstruction.", buf);
+    return 0;
+}
+
 int cli_validate(const struct cli_opts *o, unsigned fmt_flags)
 {
     enum cli_command cmd = o->command;
     const char *format = o->s.format ? o->s.format : "pstats";
     char buf[256];
-    size_t n = 0;
 
     if (o->subprocesses && o->live)
         return cli_usage_error(cmd, "--subprocesses is incompatible with --live mode.");
 
     if (o->s.async_aware) {
-        buf[0] = '\0';
-        if (o->s.native)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--native", n ? ", " : "");
-        if (!o->s.gc)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--no-gc", n ? ", " : "");
-        if (strcmp(format, "binary") == 0)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--binary", n ? ", " : "");
-        if (o->s.mode != TACHYON_MODE_WALL)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--mode=%s", n ? ", " : "", mode_name(o->s.mode));
-        if (o->s.all_threads)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s--all-threads", n ? ", " : "");
-        if (n)
-            return cli_usage_error(cmd,
-                                   "Options %s are incompatible with --async-aware. Async-aware profiling "
-                                   "uses task-based stack reconstruction.", buf);
+        int rc = cli_async_conflicts(cmd, o->s.native, o->s.gc, strcmp(format, "binary") == 0,
+                                     o->s.mode != TACHYON_MODE_WALL ? mode_name(o->s.mode) : NULL,
+                                     o->s.all_threads);
+        if (rc)
+            return rc;
     }
     if (o->s.async_all && !o->s.async_aware)
         return cli_usage_error(cmd, "--async-mode requires --async-aware to be enabled.");

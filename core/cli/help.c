@@ -102,6 +102,30 @@ static void print_formats(FILE *out, const struct plugin_registry *reg)
         fprintf(out, "  (none found: see `tachyon plugins`)\n");
 }
 
+/* The output formats and the closing option groups that sampling (run,
+ * attach) and replay share. */
+#define HELP_FORMATS \
+    "  --pstats              generate pstats output (default)\n" \
+    "  --collapsed           generate collapsed stack traces for flamegraphs\n" \
+    "  --flamegraph          generate interactive HTML flamegraph visualization\n" \
+    "  --gecko               generate Gecko format for Firefox Profiler\n" \
+    "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n" \
+    "  --diff-flamegraph BASELINE\n" \
+    "                        generate a differential flamegraph against the BASELINE binary profile\n" \
+    "  --jsonl               generate JSON Lines records for programs\n"
+
+#define HELP_PSTATS_AND_PLUGINS \
+    "\npstats format options:\n" \
+    "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n" \
+    "                        sort order for pstats output (default: nsamples)\n" \
+    "  -l, --limit LIMIT     limit the number of rows in the output (default: 15)\n" \
+    "  --no-summary          disable the summary section in the pstats output\n" \
+    "\nPlugins and configuration:\n" \
+    "  --plugin PATH         load plugins from this file or directory first (repeatable)\n" \
+    "  --plugin-opt NAME.KEY=VALUE\n" \
+    "                        set an option a plugin declares (see `tachyon plugins`)\n" \
+    "  --config FILE         read this tachyon.ini after the site and user files\n"
+
 static const char sampling_help[] =
     "\nSampling configuration:\n"
     "  -i, --interval MICROSECONDS\n"
@@ -132,14 +156,7 @@ static const char sampling_help[] =
     "                        async profiling mode: \"running\" (only running task) or \"all\" (all tasks\n"
     "                        including waiting). Requires --async-aware (default: running)\n"
     "\nOutput options:\n"
-    "  --pstats              generate pstats output (default)\n"
-    "  --collapsed           generate collapsed stack traces for flamegraphs\n"
-    "  --flamegraph          generate interactive HTML flamegraph visualization\n"
-    "  --gecko               generate Gecko format for Firefox Profiler\n"
-    "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
-    "  --diff-flamegraph BASELINE\n"
-    "                        generate a differential flamegraph against the BASELINE binary profile\n"
-    "  --jsonl               generate JSON Lines records for programs\n"
+    HELP_FORMATS
     "  --binary              generate the binary format\n"
     "  --format NAME         generate the output of any installed format (see below)\n"
     "  --compression {auto,zstd,none}\n"
@@ -149,39 +166,14 @@ static const char sampling_help[] =
     "                        as FORMAT_PID.EXT; for heatmap: directory name (default: heatmap_PID)\n"
     "  --browser             open an HTML report (flamegraph, heatmap) in the browser when it is written\n"
     "                        ($BROWSER, else xdg-open); with --subprocesses only the parent's\n"
-    "\npstats format options:\n"
-    "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
-    "                        sort order for pstats output (default: nsamples)\n"
-    "  -l, --limit LIMIT     limit the number of rows in the output (default: 15)\n"
-    "  --no-summary          disable the summary section in the pstats output\n"
-    "\nPlugins and configuration:\n"
-    "  --plugin PATH         load plugins from this file or directory first (repeatable)\n"
-    "  --plugin-opt NAME.KEY=VALUE\n"
-    "                        set an option a plugin declares (see `tachyon plugins`)\n"
-    "  --config FILE         read this tachyon.ini after the site and user files\n";
+    HELP_PSTATS_AND_PLUGINS;
 
 static const char replay_help[] =
     "\nOutput options:\n"
-    "  --pstats              generate pstats output (default)\n"
-    "  --collapsed           generate collapsed stack traces for flamegraphs\n"
-    "  --flamegraph          generate interactive HTML flamegraph visualization\n"
-    "  --gecko               generate Gecko format for Firefox Profiler\n"
-    "  --heatmap             generate interactive HTML heatmap visualization with line-level sample counts\n"
-    "  --diff-flamegraph BASELINE\n"
-    "                        generate a differential flamegraph against the BASELINE binary profile\n"
-    "  --jsonl               generate JSON Lines records for programs\n"
+    HELP_FORMATS
     "  --format NAME         generate the output of any installed format (see below)\n"
     "  -o, --output OUTPUT   output path (default: stdout for pstats text, else FORMAT_PID.EXT)\n"
-    "\npstats format options:\n"
-    "  --sort {nsamples,tottime,cumtime,sample-pct,cumul-pct,nsamples-cumul,name}\n"
-    "                        sort order for pstats output (default: nsamples)\n"
-    "  -l, --limit LIMIT     limit the number of rows in the output (default: 15)\n"
-    "  --no-summary          disable the summary section in the pstats output\n"
-    "\nPlugins and configuration:\n"
-    "  --plugin PATH         load plugins from this file or directory first (repeatable)\n"
-    "  --plugin-opt NAME.KEY=VALUE\n"
-    "                        set an option a plugin declares (see `tachyon plugins`)\n"
-    "  --config FILE         read this tachyon.ini after the site and user files\n";
+    HELP_PSTATS_AND_PLUGINS;
 
 void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registry *reg)
 {

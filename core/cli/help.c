@@ -44,8 +44,8 @@ void cli_print_usage(FILE *out, enum cli_command cmd)
         break;
     case CMD_REPLAY:
         fprintf(out, "usage: tachyon replay [-h] [--pstats | --collapsed | --flamegraph | --gecko | --heatmap |\n"
-                     "                      --jsonl | --format NAME] [-o OUTPUT] [--sort KEY] [-l LIMIT] [--no-summary]\n"
-                     "                      [--plugin PATH] [--plugin-opt NAME.KEY=VALUE] [--config FILE]\n"
+                     "                      --jsonl | --format NAME] [-o OUTPUT] [--browser] [--sort KEY] [-l LIMIT]\n"
+                     "                      [--no-summary] [--plugin PATH] [--plugin-opt NAME.KEY=VALUE] [--config FILE]\n"
                      "                      input_file\n");
         break;
     case CMD_PLUGINS:
@@ -173,6 +173,8 @@ static const char replay_help[] =
     HELP_FORMATS
     "  --format NAME         generate the output of any installed format (see below)\n"
     "  -o, --output OUTPUT   output path (default: stdout for pstats text, else FORMAT_PID.EXT)\n"
+    "  --browser             open an HTML report (flamegraph, heatmap) in the browser when it is written\n"
+    "                        ($BROWSER, else xdg-open)\n"
     HELP_PSTATS_AND_PLUGINS;
 
 void cli_print_help(FILE *out, enum cli_command cmd, const struct plugin_registry *reg)

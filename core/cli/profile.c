@@ -640,13 +640,8 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     fin.stopped = (uint32_t)res.stopped;
     fin.stats = &p.stats;
     rc = plugin_session_finish(p.plugin, &fin);
-    /* A directory format names its own folder (heatmap drops ".html"), and
-     * a format that announces its output says so in upstream's words. */
-    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path &&
-        !(fmt->flags & (TACHYON_FORMAT_DIRECTORY | TACHYON_FORMAT_ANNOUNCES)))
-        fprintf(stderr, "Profile written to %s\n", p.output_path);
-    if (rc == 0 && !plugin_session_failed(p.plugin) && p.output_path && o->browser)
-        cli_open_browser(o->s.format, p.output_path, (fmt->flags & TACHYON_FORMAT_DIRECTORY) != 0);
+    if (rc == 0 && !plugin_session_failed(p.plugin))
+        profile_report_output(o, fmt, p.output_path);
 
     if (tree)
         tree_finish(tree);

@@ -77,6 +77,11 @@ int profile_output_path(const struct cli_opts *o, const tachyon_format *fmt, pid
  * a message; stdout outputs always pass. */
 int profile_check_output_location(const struct cli_opts *o, const tachyon_format *fmt);
 
+/* Once the plugin wrote output_path: say so (unless the format names its
+ * output itself: a directory format drops ".html", an announcing format
+ * uses upstream's words), and open it with --browser. */
+void profile_report_output(const struct cli_opts *o, const tachyon_format *fmt, const char *output_path);
+
 void profile_fill_session(const struct cli_opts *o, tachyon_session *s, pid_t pid, uint32_t hexversion,
                           const char *version, const char *output_path, const char *command_line);
 

@@ -79,6 +79,16 @@ int profile_output_path(const struct cli_opts *o, const tachyon_format *fmt, pid
     return expand_pid(def, pid, out);
 }
 
+void profile_report_output(const struct cli_opts *o, const tachyon_format *fmt, const char *output_path)
+{
+    if (!output_path)
+        return;
+    if (!(fmt->flags & (TACHYON_FORMAT_DIRECTORY | TACHYON_FORMAT_ANNOUNCES)))
+        fprintf(stderr, "Profile written to %s\n", output_path);
+    if (o->browser)
+        cli_open_browser(o->s.format, output_path, (fmt->flags & TACHYON_FORMAT_DIRECTORY) != 0);
+}
+
 void profile_fill_session(const struct cli_opts *o, tachyon_session *s, pid_t pid, uint32_t hexversion,
                           const char *version, const char *output_path, const char *command_line)
 {

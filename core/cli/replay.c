@@ -179,11 +179,8 @@ int cli_replay(struct cli_opts *o, const struct plugin_registry *reg)
     fin.struct_size = sizeof fin;
     fin.stats = &r.stats;
     rc = plugin_session_finish(r.plugin, &fin);
-    /* A directory format names its own folder (heatmap drops ".html"), and
-     * a format that announces its output says so in upstream's words. */
-    if (rc == 0 && !plugin_session_failed(r.plugin) && r.output_path &&
-        !(fmt->flags & (TACHYON_FORMAT_DIRECTORY | TACHYON_FORMAT_ANNOUNCES)))
-        fprintf(stderr, "Profile written to %s\n", r.output_path);
+    if (rc == 0 && !plugin_session_failed(r.plugin))
+        profile_report_output(o, fmt, r.output_path);
     fprintf(out, "Replayed %u samples\n", r.bp->sample_count);
     exit_code = (rc || plugin_session_failed(r.plugin)) ? EXIT_FAIL : 0;
 out:

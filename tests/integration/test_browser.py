@@ -76,6 +76,18 @@ class Browser(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(recorded(record), [f"file://{os.path.realpath(d)}/hm/index.html|"])
 
+            # replay opens what it renders, as upstream's does.
+            os.unlink(record)
+            binary = os.path.join(d, "rec.bin")
+            r = run_tachyon(["run", "--python", python, "--binary", "-o", binary, script], cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out = os.path.join(d, "replayed.html")
+            r = run_tachyon(["replay", "--flamegraph", "--browser", "-o", out, binary],
+                            env={"BROWSER": browser}, cwd=d)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(recorded(record), [f"file://{os.path.realpath(out)}|"])
+            self.assertTrue(os.path.exists(out))
+
             # --subprocesses: only the parent's report opens, not its child's.
             os.unlink(record)
             parent = os.path.join(d, "parent.py")

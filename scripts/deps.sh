@@ -4,13 +4,16 @@
 # python3 to profile. The test suite's extra needs (a browser, Node.js
 # packages, the Debian unstable root with CPython 3.13-3.15) are in
 # scripts/test-deps.sh, so a user trying tachyon does not pay for them.
+#
+# Usage: deps.sh [PACKAGE...]: the extra packages named are installed in
+# the same apt run (scripts/test-deps.sh passes its own this way).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(build-essential cmake pkg-config
           libiniparser-dev libjansson-dev libncurses-dev libzstd-dev
-          python3)
+          python3 "$@")
 # apt-get update costs seconds even when nothing is missing: skip both steps
 # when every package is already installed.
 missing=()

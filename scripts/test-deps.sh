@@ -7,24 +7,14 @@
 # (scripts/sid-root.sh; built once, then reused).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bash "$root/scripts/deps.sh"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
 packages=(git file dpkg-dev util-linux procps tmux debootstrap
           chromium ca-certificates)
 # A machine may already have Node.js from elsewhere (NodeSource bundles npm,
 # and Debian's npm package conflicts with it): only add what is missing.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    $SUDO apt-get update
-    $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+# One apt run for the build's packages and these.
+bash "$root/scripts/deps.sh" "${packages[@]}"
 
 # Browser-test drivers: installed from the lockfile only, never a browser
 # download of their own.

@@ -42,29 +42,23 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
-int hm_html(struct pl_buf *b, const char *s, size_t len)
+/* The replacement for byte c, or NULL to copy it; esc is room for one
+ * built on the spot. Invalid UTF-8 is not seen here: it gets bad_utf8. */
+typedef const char *(*escape_fn)(unsigned c, char esc[8]);
+
+/* s with every byte the escaper replaces, and every invalid UTF-8 byte,
+ * substituted; runs of plain bytes are copied whole. */
+static int put_escaped(struct pl_buf *b, const char *s, size_t len, escape_fn escape, const char *bad_utf8)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t start = 0, i = 0;
     int rc = 0;
     while (i < len && rc == 0) {
-        const char *rep = NULL;
+        char esc[8];
         size_t step = 1;
-        unsigned c = p[i];
-        if (c == '&')
-            rep = "&amp;";
-        else if (c == '<')
-            rep = "&lt;";
-        else if (c == '>')
-            rep = "&gt;";
-        else if (c == '"')
-            rep = "&quot;";
-        else if (c == '\'')
-            rep = "&#39;";
-        else if ((c < 0x20 && c != '\t') || c == 0x7f)
-            rep = REPLACEMENT;
-        else if (c >= 0x80 && (step = utf8_len(p + i, len - i)) == 0) {
-            rep = REPLACEMENT;
+        const char *rep = escape(p[i], esc);
+        if (!rep && p[i] >= 0x80 && (step = utf8_len(p + i, len - i)) == 0) {
+            rep = bad_utf8;
             step = 1;
         }
         if (rep) {
@@ -78,41 +72,46 @@ int hm_html(struct pl_buf *b, const char *s, size_t len)
     return rc ? rc : pl_buf_put(b, s + start, len - start);
 }
 
+static const char *html_escape(unsigned c, char esc[8])
+{
+    (void)esc;
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&#39;";
+    default: return (c < 0x20 && c != '\t') || c == 0x7f ? REPLACEMENT : NULL;
+    }
+}
+
+int hm_html(struct pl_buf *b, const char *s, size_t len)
+{
+    return put_escaped(b, s, len, html_escape, REPLACEMENT);
+}
+
+static const char *json_escape(unsigned c, char esc[8])
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c == '"')
+        return "\\\"";
+    if (c == '\\')
+        return "\\\\";
+    if (c == '<' || c == '>' || c == '&' || c < 0x20 || c == 0x7f) {
+        memcpy(esc, "\\u00", 4);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        esc[6] = '\0';
+        return esc;
+    }
+    return NULL;
+}
+
 int hm_json(struct pl_buf *b, const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t start = 0, i = 0;
     int rc = pl_buf_byte(b, '"');
-    while (i < len && rc == 0) {
-        char esc[8];
-        const char *rep = NULL;
-        size_t step = 1;
-        unsigned c = p[i];
-        if (c == '"')
-            rep = "\\\"";
-        else if (c == '\\')
-            rep = "\\\\";
-        else if (c == '<' || c == '>' || c == '&' || c < 0x20 || c == 0x7f) {
-            static const char hex[] = "0123456789abcdef";
-            memcpy(esc, "\\u00", 4);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            esc[6] = '\0';
-            rep = esc;
-        } else if (c >= 0x80 && (step = utf8_len(p + i, len - i)) == 0) {
-            rep = "\\ufffd";
-            step = 1;
-        }
-        if (rep) {
-            rc = pl_buf_put(b, s + start, i - start);
-            if (rc == 0)
-                rc = pl_buf_put(b, rep, strlen(rep));
-            start = i + step;
-        }
-        i += step;
-    }
     if (rc == 0)
-        rc = pl_buf_put(b, s + start, len - start);
+        rc = put_escaped(b, s, len, json_escape, "\\ufffd");
     return rc ? rc : pl_buf_byte(b, '"');
 }
 

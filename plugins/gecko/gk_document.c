@@ -74,89 +74,106 @@ static json_t *meta(const struct gk_profile *p)
     return m;
 }
 
-/* A column of n copies of one literal ("null", "0", "-1"). */
-static void put_repeat(struct gk_writer *w, const char *lit, size_t len, size_t n)
+/* Every column of the document is a JSON array written by one loop; a
+ * cell writer puts element i of its source, and a progress tick runs as
+ * the loop goes (the columns are as long as the samples and markers). */
+typedef void (*cell_fn)(struct gk_writer *w, const void *src, size_t i);
+
+static void put_column(struct gk_profile *p, struct gk_writer *w, cell_fn cell, const void *src, size_t n)
 {
     GK_LIT(w, "[");
     for (size_t i = 0; i < n; i++) {
         if (i)
             GK_LIT(w, ",");
-        gk_put(w, lit, len);
+        cell(w, src, i);
+        tick(p, i);
     }
     GK_LIT(w, "]");
 }
 
-static void put_u32_col(struct gk_writer *w, const uint32_t *v, size_t n)
+/* src is the literal itself ("null", "0", "-1", "1"). */
+static void cell_literal(struct gk_writer *w, const void *src, size_t i)
 {
-    GK_LIT(w, "[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        if (v[i] == GK_NULL)
-            GK_LIT(w, "null");
-        else
-            gk_put_u64(w, v[i]);
-    }
-    GK_LIT(w, "]");
+    (void)i;
+    gk_put(w, src, strlen(src));
 }
 
-static void put_u8_col(struct gk_writer *w, const uint8_t *v, size_t n)
+static void cell_u32(struct gk_writer *w, const void *src, size_t i)
 {
-    GK_LIT(w, "[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_u64(w, v[i]);
-    }
-    GK_LIT(w, "]");
+    uint32_t v = ((const uint32_t *)src)[i];
+    if (v == GK_NULL)
+        GK_LIT(w, "null");
+    else
+        gk_put_u64(w, v);
 }
 
-static void put_line_col(struct gk_writer *w, const int32_t *v, size_t n)
+static void cell_u8(struct gk_writer *w, const void *src, size_t i)
 {
-    GK_LIT(w, "[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        if (v[i] == GK_NULL_LINE)
-            GK_LIT(w, "null");
-        else
-            gk_put_i64(w, v[i]);
-    }
-    GK_LIT(w, "]");
+    gk_put_u64(w, ((const uint8_t *)src)[i]);
 }
 
-static void put_bool_col(struct gk_writer *w, const uint8_t *v, size_t n)
+static void cell_line(struct gk_writer *w, const void *src, size_t i)
 {
-    GK_LIT(w, "[");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        if (v[i])
-            GK_LIT(w, "true");
-        else
-            GK_LIT(w, "false");
-    }
-    GK_LIT(w, "]");
+    int32_t v = ((const int32_t *)src)[i];
+    if (v == GK_NULL_LINE)
+        GK_LIT(w, "null");
+    else
+        gk_put_i64(w, v);
+}
+
+static void cell_bool(struct gk_writer *w, const void *src, size_t i)
+{
+    if (((const uint8_t *)src)[i])
+        GK_LIT(w, "true");
+    else
+        GK_LIT(w, "false");
+}
+
+static void cell_ms(struct gk_writer *w, const void *src, size_t i)
+{
+    gk_put_ms(w, ((const uint64_t *)src)[i]);
+}
+
+/* A frame's category is its function's: Python or native. */
+static void cell_frame_category(struct gk_writer *w, const void *src, size_t i)
+{
+    const struct gk_thread *t = src;
+    gk_put_u64(w, t->fn_python[t->fr_func[i]] ? GK_CAT_PYTHON : GK_CAT_NATIVE);
+}
+
+static void cell_marker_name(struct gk_writer *w, const void *src, size_t i)
+{
+    gk_put_u64(w, ((const struct gk_marker *)src)[i].name);
+}
+
+static void cell_marker_start(struct gk_writer *w, const void *src, size_t i)
+{
+    gk_put_ms(w, ((const struct gk_marker *)src)[i].start_us);
+}
+
+static void cell_marker_end(struct gk_writer *w, const void *src, size_t i)
+{
+    gk_put_ms(w, ((const struct gk_marker *)src)[i].end_us);
+}
+
+static void cell_marker_category(struct gk_writer *w, const void *src, size_t i)
+{
+    gk_put_u64(w, (uint64_t)gk_state_category(GK_MARKER_KIND(&((const struct gk_marker *)src)[i])));
 }
 
 static void put_samples(struct gk_profile *p, struct gk_writer *w, const struct gk_thread *t)
 {
     GK_LIT(w, "\"samples\":{\"stack\":");
-    put_u32_col(w, t->s_stack, t->s_n);
-    GK_LIT(w, ",\"time\":[");
-    for (size_t i = 0; i < t->s_n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_ms(w, t->s_time_us[i]);
-        tick(p, i);
-    }
-    GK_LIT(w, "],\"eventDelay\":");
-    put_repeat(w, "null", 4, t->s_n);
+    put_column(p, w, cell_u32, t->s_stack, t->s_n);
+    GK_LIT(w, ",\"time\":");
+    put_column(p, w, cell_ms, t->s_time_us, t->s_n);
+    GK_LIT(w, ",\"eventDelay\":");
+    put_column(p, w, cell_literal, "null", t->s_n);
     /* A weight column only when some sample stands for several; the
      * viewer counts a null column as one per sample. */
     GK_LIT(w, ",\"weight\":");
     if (t->s_weight)
-        put_u32_col(w, t->s_weight, t->s_n);
+        put_column(p, w, cell_u32, t->s_weight, t->s_n);
     else
         GK_LIT(w, "null");
     GK_LIT(w, ",\"weightType\":\"samples\",\"length\":");
@@ -164,73 +181,69 @@ static void put_samples(struct gk_profile *p, struct gk_writer *w, const struct 
     GK_LIT(w, "}");
 }
 
-static void put_tables(struct gk_writer *w, const struct gk_thread *t)
+static void put_tables(struct gk_profile *p, struct gk_writer *w, const struct gk_thread *t)
 {
     GK_LIT(w, ",\"stackTable\":{\"frame\":");
-    put_u32_col(w, t->st_frame, t->st_n);
+    put_column(p, w, cell_u32, t->st_frame, t->st_n);
     GK_LIT(w, ",\"category\":");
-    put_u8_col(w, t->st_cat, t->st_n);
+    put_column(p, w, cell_u8, t->st_cat, t->st_n);
     GK_LIT(w, ",\"subcategory\":");
-    put_repeat(w, "0", 1, t->st_n);
+    put_column(p, w, cell_literal, "0", t->st_n);
     GK_LIT(w, ",\"prefix\":");
-    put_u32_col(w, t->st_prefix, t->st_n);
+    put_column(p, w, cell_u32, t->st_prefix, t->st_n);
     GK_LIT(w, ",\"length\":");
     gk_put_u64(w, t->st_n);
 
     GK_LIT(w, "},\"frameTable\":{\"address\":");
-    put_repeat(w, "-1", 2, t->fr_n);
-    GK_LIT(w, ",\"category\":[");
-    for (size_t i = 0; i < t->fr_n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_u64(w, t->fn_python[t->fr_func[i]] ? GK_CAT_PYTHON : GK_CAT_NATIVE);
-    }
-    GK_LIT(w, "],\"subcategory\":");
-    put_repeat(w, "0", 1, t->fr_n);
+    put_column(p, w, cell_literal, "-1", t->fr_n);
+    GK_LIT(w, ",\"category\":");
+    put_column(p, w, cell_frame_category, t, t->fr_n);
+    GK_LIT(w, ",\"subcategory\":");
+    put_column(p, w, cell_literal, "0", t->fr_n);
     GK_LIT(w, ",\"func\":");
-    put_u32_col(w, t->fr_func, t->fr_n);
+    put_column(p, w, cell_u32, t->fr_func, t->fr_n);
     GK_LIT(w, ",\"innerWindowID\":");
-    put_repeat(w, "null", 4, t->fr_n);
+    put_column(p, w, cell_literal, "null", t->fr_n);
     GK_LIT(w, ",\"implementation\":");
-    put_repeat(w, "null", 4, t->fr_n);
+    put_column(p, w, cell_literal, "null", t->fr_n);
     GK_LIT(w, ",\"optimizations\":");
-    put_repeat(w, "null", 4, t->fr_n);
+    put_column(p, w, cell_literal, "null", t->fr_n);
     GK_LIT(w, ",\"line\":");
-    put_line_col(w, t->fr_line, t->fr_n);
+    put_column(p, w, cell_line, t->fr_line, t->fr_n);
     GK_LIT(w, ",\"column\":");
-    put_line_col(w, t->fr_col, t->fr_n);
+    put_column(p, w, cell_line, t->fr_col, t->fr_n);
     GK_LIT(w, ",\"inlineDepth\":");
-    put_repeat(w, "0", 1, t->fr_n);
+    put_column(p, w, cell_literal, "0", t->fr_n);
     GK_LIT(w, ",\"nativeSymbol\":");
-    put_repeat(w, "null", 4, t->fr_n);
+    put_column(p, w, cell_literal, "null", t->fr_n);
     GK_LIT(w, ",\"length\":");
     gk_put_u64(w, t->fr_n);
 
     GK_LIT(w, "},\"funcTable\":{\"name\":");
-    put_u32_col(w, t->fn_name, t->fn_n);
+    put_column(p, w, cell_u32, t->fn_name, t->fn_n);
     GK_LIT(w, ",\"isJS\":");
-    put_bool_col(w, t->fn_python, t->fn_n);
+    put_column(p, w, cell_bool, t->fn_python, t->fn_n);
     GK_LIT(w, ",\"relevantForJS\":");
-    put_bool_col(w, t->fn_python, t->fn_n);
+    put_column(p, w, cell_bool, t->fn_python, t->fn_n);
     GK_LIT(w, ",\"resource\":");
-    put_u32_col(w, t->fn_res, t->fn_n);
+    put_column(p, w, cell_u32, t->fn_res, t->fn_n);
     GK_LIT(w, ",\"fileName\":");
-    put_u32_col(w, t->fn_file, t->fn_n);
+    put_column(p, w, cell_u32, t->fn_file, t->fn_n);
     GK_LIT(w, ",\"lineNumber\":");
-    put_line_col(w, t->fn_line, t->fn_n);
+    put_column(p, w, cell_line, t->fn_line, t->fn_n);
     GK_LIT(w, ",\"columnNumber\":");
-    put_repeat(w, "null", 4, t->fn_n);
+    put_column(p, w, cell_literal, "null", t->fn_n);
     GK_LIT(w, ",\"length\":");
     gk_put_u64(w, t->fn_n);
 
     GK_LIT(w, "},\"resourceTable\":{\"lib\":");
-    put_repeat(w, "null", 4, t->rs_n);
+    put_column(p, w, cell_literal, "null", t->rs_n);
     GK_LIT(w, ",\"name\":");
-    put_u32_col(w, t->rs_name, t->rs_n);
+    put_column(p, w, cell_u32, t->rs_name, t->rs_n);
     GK_LIT(w, ",\"host\":");
-    put_repeat(w, "null", 4, t->rs_n);
+    put_column(p, w, cell_literal, "null", t->rs_n);
     GK_LIT(w, ",\"type\":");
-    put_repeat(w, "1", 1, t->rs_n);
+    put_column(p, w, cell_literal, "1", t->rs_n);
     GK_LIT(w, ",\"length\":");
     gk_put_u64(w, t->rs_n);
     GK_LIT(w, "},\"nativeSymbols\":{\"libIndex\":[],\"address\":[],\"name\":[],\"functionSize\":[],\"length\":0}");
@@ -321,33 +334,17 @@ static int put_markers(struct gk_profile *p, struct gk_writer *w, const struct g
         }
         tick(p, i);
     }
-    GK_LIT(w, "],\"name\":[");
-    for (size_t i = 0; i < mk->n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_u64(w, mk->v[i].name);
-    }
-    GK_LIT(w, "],\"startTime\":[");
-    for (size_t i = 0; i < mk->n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_ms(w, mk->v[i].start_us);
-    }
-    GK_LIT(w, "],\"endTime\":[");
-    for (size_t i = 0; i < mk->n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_ms(w, mk->v[i].end_us);
-    }
-    GK_LIT(w, "],\"phase\":");
-    put_repeat(w, "1", 1, mk->n);
-    GK_LIT(w, ",\"category\":[");
-    for (size_t i = 0; i < mk->n; i++) {
-        if (i)
-            GK_LIT(w, ",");
-        gk_put_u64(w, (uint64_t)gk_state_category(GK_MARKER_KIND(&mk->v[i])));
-    }
-    GK_LIT(w, "],\"length\":");
+    GK_LIT(w, "],\"name\":");
+    put_column(p, w, cell_marker_name, mk->v, mk->n);
+    GK_LIT(w, ",\"startTime\":");
+    put_column(p, w, cell_marker_start, mk->v, mk->n);
+    GK_LIT(w, ",\"endTime\":");
+    put_column(p, w, cell_marker_end, mk->v, mk->n);
+    GK_LIT(w, ",\"phase\":");
+    put_column(p, w, cell_literal, "1", mk->n);
+    GK_LIT(w, ",\"category\":");
+    put_column(p, w, cell_marker_category, mk->v, mk->n);
+    GK_LIT(w, ",\"length\":");
     gk_put_u64(w, mk->n);
     GK_LIT(w, "}");
     return 0;
@@ -370,7 +367,7 @@ static int put_thread(struct gk_profile *p, struct gk_writer *w, const struct gk
     json_decref(head);
     GK_LIT(w, ",");
     put_samples(p, w, t);
-    put_tables(w, t);
+    put_tables(p, w, t);
     if ((rc = put_markers(p, w, t)))
         return rc;
     GK_LIT(w, "}");

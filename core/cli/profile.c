@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -400,12 +399,6 @@ static int exit_status_of(int status)
 }
 
 /* Does path name the file our standard output already writes to? */
-static int output_is_stdout(const char *path)
-{
-    struct stat a, b;
-    return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 /* What the decoder had to give up on, thread by thread: a thread that
  * failed lost its own samples only, and a cut stack is marked. */
 static void print_decode_losses(const struct py_target *t)
@@ -582,11 +575,7 @@ int cli_profile(struct cli_opts *o, const struct plugin_registry *reg, pid_t pid
     }
 
     profile_sampler_config(o, fmt, pid, is_child, &sc);
-    /* Data written to standard output must not be mixed with our report. */
-    if (!p.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
-        summary_out = stderr;
-    if (p.output_path && output_is_stdout(p.output_path))
-        summary_out = stderr;   /* -o /dev/stdout, /proc/self/fd/1 */
+    summary_out = profile_report_stream(fmt, p.output_path);
     sc.stats_out = summary_out;
     {
         struct sample_sink sink = { profile_sink_deliver, profile_sink_tick, p.plugin, sink_tick_ns, sink_input_fd,

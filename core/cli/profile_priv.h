@@ -77,6 +77,12 @@ int profile_output_path(const struct cli_opts *o, const tachyon_format *fmt, pid
  * a message; stdout outputs always pass. */
 int profile_check_output_location(const struct cli_opts *o, const tachyon_format *fmt);
 
+/* Where run, attach and replay print their own report: standard error when
+ * it would mix with data on standard output (`-o -` for a data format, or -o
+ * naming our own standard output: /dev/stdout, /proc/self/fd/1); standard
+ * output otherwise, beside a text report such as the pstats table. */
+FILE *profile_report_stream(const tachyon_format *fmt, const char *output_path);
+
 /* Once the plugin wrote output_path: say so (unless the format names its
  * output itself: a directory format drops ".html", an announcing format
  * uses upstream's words), and open it with --browser. */

@@ -79,6 +79,21 @@ int profile_output_path(const struct cli_opts *o, const tachyon_format *fmt, pid
     return expand_pid(def, pid, out);
 }
 
+static int output_is_stdout(const char *path)
+{
+    struct stat a, b;
+    return stat(path, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+FILE *profile_report_stream(const tachyon_format *fmt, const char *output_path)
+{
+    if (!output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
+        return stderr;
+    if (output_path && output_is_stdout(output_path))
+        return stderr;
+    return stdout;
+}
+
 void profile_report_output(const struct cli_opts *o, const tachyon_format *fmt, const char *output_path)
 {
     if (!output_path)

@@ -152,9 +152,7 @@ int cli_replay(struct cli_opts *o, const struct plugin_registry *reg)
         exit_code = rc == ERR_USAGE ? EXIT_USAGE : EXIT_FAIL;
         goto out;
     }
-    /* Data written to standard output must not be mixed with our report. */
-    if (!r.output_path && !(fmt->flags & TACHYON_FORMAT_STDOUT))
-        out = stderr;
+    out = profile_report_stream(fmt, r.output_path);
     fprintf(out, "Replaying %u samples from %s\n  Sample interval: %llu us\n  Compression: %s\n",
             r.bp->sample_count, input, (unsigned long long)r.bp->interval_us,
             r.bp->compression == BIN_COMPRESSION_ZSTD ? "zstd" : "none");

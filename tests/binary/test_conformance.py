@@ -38,6 +38,11 @@ class Conformance(unittest.TestCase):
                 up = b.read(self.dir.path(name + ".up.txt"), "rb")
                 self.assertGreater(len(up.splitlines()), 0)
                 self.assertEqual(up, b.read(self.dir.path(name + ".ta.txt"), "rb"))
+                # -o naming our own standard output: the data alone there,
+                # the replay's report on standard error.
+                r = b.tachyon("replay", "--collapsed", "-o", "/dev/stdout", self.dir.path(name + ".bin"))
+                self.assertEqual(r.stdout.encode(), up)
+                self.assertIn("Replayed ", r.stderr)
 
     def test_pstats_rows_and_counts(self):
         for name, _, _ in CAPTURES:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../common/grow.h"
 #include "../intern/intern.h"
 #include "../mem/reader.h"
 #include "../proc/pause.h"
@@ -143,15 +144,9 @@ static int keep_thread(void *ctx, const struct py_thread_sample *s)
     struct snapshot *sn = ctx;
     struct dump_section *t;
 
-    if (sn->n == sn->cap) {
-        size_t cap = sn->cap ? sn->cap * 2 : 16;
-        struct dump_section *g = realloc(sn->t, cap * sizeof *g);
-        if (!g) {
-            sn->failed = 1;
-            return ERR_NOMEM;
-        }
-        sn->t = g;
-        sn->cap = cap;
+    if (grow_array((void **)&sn->t, &sn->cap, sn->n + 1, sizeof *sn->t) < 0) {
+        sn->failed = 1;
+        return ERR_NOMEM;
     }
     t = &sn->t[sn->n];
     memset(t, 0, sizeof *t);

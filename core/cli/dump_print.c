@@ -6,6 +6,7 @@
 
 #include <tachyon/plugin.h>
 
+#include "../common/grow.h"
 #include "dump_priv.h"
 
 #define MAX_SOURCE_BYTES (16u << 20)   /* larger files are not shown */
@@ -110,14 +111,8 @@ static const struct dump_source *source_of(struct dump_printer *p, uint32_t file
     for (i = 0; i < p->n_sources; i++)
         if (p->sources[i].filename == filename)
             return &p->sources[i];
-    if (p->n_sources == p->cap_sources) {
-        size_t cap = p->cap_sources ? p->cap_sources * 2 : 8;
-        struct dump_source *g = realloc(p->sources, cap * sizeof *g);
-        if (!g)
-            return NULL;
-        p->sources = g;
-        p->cap_sources = cap;
-    }
+    if (grow_array((void **)&p->sources, &p->cap_sources, p->n_sources + 1, sizeof *p->sources) < 0)
+        return NULL;
     s = &p->sources[p->n_sources++];
     memset(s, 0, sizeof *s);
     s->filename = filename;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../common/grow.h"
 #include "../intern/intern.h"
 #include "../mem/reader.h"
 #include "../plugin/session.h"
@@ -456,14 +457,8 @@ static void on_event(void *ctx, const struct child_event *ev)
 
     switch (ev->kind) {
     case CHILD_NEW:
-        if (t->n == t->cap) {
-            size_t cap = t->cap ? t->cap * 2 : 16;
-            struct child **g = realloc(t->c, cap * sizeof *g);
-            if (!g)
-                return;
-            t->c = g;
-            t->cap = cap;
-        }
+        if (grow_array((void **)&t->c, &t->cap, t->n + 1, sizeof *t->c) < 0)
+            return;
         c = calloc(1, sizeof *c);
         if (!c)
             return;

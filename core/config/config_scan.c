@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/grow.h"
 
 /* iniparser reads a logical line into a 1024-byte buffer and rejects
  * longer ones; refuse them here first with a clearer message. */
@@ -39,14 +40,8 @@ static void trim(const char **p, size_t *n)
 
 static int add_item(struct config_scan *scan, char *section, char *key, int line)
 {
-    if (scan->count == scan->cap) {
-        size_t cap = scan->cap ? scan->cap * 2 : 16;
-        struct scan_item *grown = realloc(scan->items, cap * sizeof *grown);
-        if (!grown)
-            return ERR_NOMEM;
-        scan->items = grown;
-        scan->cap = cap;
-    }
+    if (grow_array((void **)&scan->items, &scan->cap, scan->count + 1, sizeof *scan->items) < 0)
+        return ERR_NOMEM;
     scan->items[scan->count].section = section;
     scan->items[scan->count].key = key;
     scan->items[scan->count].line = line;

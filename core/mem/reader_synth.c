@@ -7,6 +7,7 @@
 #include "mem/reader.h"
 
 #include "common/err.h"
+#include "common/grow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -175,14 +176,8 @@ int mem_synth_map(struct mem_reader *r, uint64_t addr, const void *data, size_t 
     if (at < s->n && addr + len > s->v[at].addr)
         return diag_set(ERR_INVALID, "synthetic region 0x%llx+%zu overlaps another",
                         (unsigned long long)addr, len);
-    if (s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 8;
-        struct synth_region *nv = realloc(s->v, ncap * sizeof *nv);
-        if (!nv)
-            return diag_set(ERR_NOMEM, "out of memory");
-        s->v = nv;
-        s->cap = ncap;
-    }
+    if (grow_array((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) < 0)
+        return diag_set(ERR_NOMEM, "out of memory");
     copy = malloc(len);
     if (!copy)
         return diag_set(ERR_NOMEM, "out of memory");

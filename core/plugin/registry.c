@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/grow.h"
 #include "platform/dl.h"
 #include "plugin/guard.h"
 #include "proc/elf.h"
@@ -92,14 +93,8 @@ static int add_entry(struct walk *w, char *path, const tachyon_plugin *desc, cha
 
     if (!path || (!desc && !reason))
         goto nomem;
-    if (reg->count == w->cap_entries) {
-        size_t cap = w->cap_entries ? w->cap_entries * 2 : 16;
-        struct plugin_entry *grown = realloc(reg->entries, cap * sizeof *grown);
-        if (!grown)
-            goto nomem;
-        reg->entries = grown;
-        w->cap_entries = cap;
-    }
+    if (grow_array((void **)&reg->entries, &w->cap_entries, reg->count + 1, sizeof *reg->entries) < 0)
+        goto nomem;
     e = &reg->entries[reg->count++];
     memset(e, 0, sizeof *e);
     e->path = path;
@@ -135,14 +130,8 @@ static int remember(struct walk *w, const struct stat *st)
     for (size_t i = 0; i < w->n_seen; i++)
         if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
             return 1;
-    if (w->n_seen == w->cap_seen) {
-        size_t cap = w->cap_seen ? w->cap_seen * 2 : 16;
-        struct file_id *grown = realloc(w->seen, cap * sizeof *grown);
-        if (!grown)
-            return diag_set(ERR_NOMEM, "out of memory during plugin discovery");
-        w->seen = grown;
-        w->cap_seen = cap;
-    }
+    if (grow_array((void **)&w->seen, &w->cap_seen, w->n_seen + 1, sizeof *w->seen) < 0)
+        return diag_set(ERR_NOMEM, "out of memory during plugin discovery");
     w->seen[w->n_seen].dev = st->st_dev;
     w->seen[w->n_seen].ino = st->st_ino;
     w->n_seen++;
@@ -285,15 +274,9 @@ static int scan_dir(struct walk *w, const char *dir, int quiet)
     while ((de = readdir(d)) != NULL) {
         if (!has_so_suffix(de->d_name))
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            char **grown = realloc(names, ncap * sizeof *grown);
-            if (!grown) {
-                rc = diag_set(ERR_NOMEM, "out of memory reading %s", dir);
-                goto out;
-            }
-            names = grown;
-            cap = ncap;
+        if (grow_array((void **)&names, &cap, n + 1, sizeof *names) < 0) {
+            rc = diag_set(ERR_NOMEM, "out of memory reading %s", dir);
+            goto out;
         }
         names[n] = dup_printf("%s/%s", dir, de->d_name);
         if (!names[n]) {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../common/grow.h"
 
 #define RCVBUF_BYTES (4 << 20)   /* room for a burst of forks elsewhere on the machine */
 /* The header and the first 16 bytes of the data every event we read has. */
@@ -55,14 +56,8 @@ static long find(const struct child_watch *w, pid_t pid)
 
 static int add(struct child_watch *w, pid_t pid)
 {
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 32;
-        pid_t *g = realloc(w->set, cap * sizeof *g);
-        if (!g)
-            return ERR_NOMEM;
-        w->set = g;
-        w->cap = cap;
-    }
+    if (grow_array((void **)&w->set, &w->cap, w->n + 1, sizeof *w->set) < 0)
+        return ERR_NOMEM;
     w->set[w->n++] = pid;
     return 0;
 }
@@ -222,15 +217,9 @@ static int scan(struct child_watch *w, child_event_fn fn, void *ctx)
         ppid = known_parent(w, pid);
         if (ppid < 0 && (ppid = parent_of(pid)) < 0)
             continue;
-        if (w->n_pairs == w->cap_pairs) {
-            size_t cap = w->cap_pairs ? w->cap_pairs * 2 : 256;
-            struct pid_pair *g = realloc(w->pairs, cap * sizeof *g);
-            if (!g) {
-                rc = ERR_NOMEM;
-                break;
-            }
-            w->pairs = g;
-            w->cap_pairs = cap;
+        if (grow_array((void **)&w->pairs, &w->cap_pairs, w->n_pairs + 1, sizeof *w->pairs) < 0) {
+            rc = ERR_NOMEM;
+            break;
         }
         w->pairs[w->n_pairs].pid = pid;
         w->pairs[w->n_pairs].ppid = ppid;

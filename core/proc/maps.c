@@ -1,6 +1,7 @@
 #include "proc/maps.h"
 
 #include "common/err.h"
+#include "common/grow.h"
 #include "mem/target_err.h"
 
 #include <errno.h>
@@ -162,16 +163,10 @@ int proc_maps_read(pid_t pid, struct proc_maps *out)
         }
         if (rc)
             break;
-        if (out->n == vcap) {
-            size_t ncap = vcap ? vcap * 2 : 64;
-            struct proc_map *nv = realloc(out->v, ncap * sizeof *nv);
-            if (!nv) {
-                free(m.path);
-                rc = diag_set(ERR_NOMEM, "out of memory reading %s", path);
-                break;
-            }
-            out->v = nv;
-            vcap = ncap;
+        if (grow_array((void **)&out->v, &vcap, out->n + 1, sizeof *out->v) < 0) {
+            free(m.path);
+            rc = diag_set(ERR_NOMEM, "out of memory reading %s", path);
+            break;
         }
         out->v[out->n++] = m;
     }

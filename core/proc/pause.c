@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/err.h"
+#include "../common/grow.h"
 
 #define MAX_ROUNDS 16                  /* listings until the thread set is stable */
 #define STOP_WAIT_NS (1000000000ull)   /* how long a thread may take to report its stop */
@@ -83,14 +84,8 @@ static int is_late(pid_t tid)
  * reports a stop nobody collects; the kernel releases it when tachyon exits. */
 static void add_late(pid_t tid)
 {
-    if (n_late == cap_late) {
-        size_t cap = cap_late ? cap_late * 2 : 8;
-        pid_t *g = realloc(late, cap * sizeof *g);
-        if (!g)
-            return;
-        late = g;
-        cap_late = cap;
-    }
+    if (grow_array((void **)&late, &cap_late, n_late + 1, sizeof *late) < 0)
+        return;
     late[n_late++] = tid;
 }
 
@@ -169,17 +164,11 @@ static int seize_new(struct proc_pause *p, size_t *added)
             rc = tracer_error(p, errno);
             break;
         }
-        if (p->n == p->cap) {
-            size_t cap = p->cap ? p->cap * 2 : 16;
-            struct tid_rec *g = realloc(p->t, cap * sizeof *g);
-            if (!g) {
-                ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
-                add_late(tid);
-                rc = diag_set(ERR_NOMEM, "out of memory");
-                break;
-            }
-            p->t = g;
-            p->cap = cap;
+        if (grow_array((void **)&p->t, &p->cap, p->n + 1, sizeof *p->t) < 0) {
+            ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
+            add_late(tid);
+            rc = diag_set(ERR_NOMEM, "out of memory");
+            break;
         }
         p->t[p->n].tid = tid;
         p->t[p->n].sig = 0;

@@ -73,7 +73,7 @@ int py_async_prepare(struct py_target *t, const struct py_sample_opts *o)
             t->thr[i].selected = 0;
         return 0;
     }
-    if ((rc = py_grow((void **)&t->athr, &t->cap_athr, t->n_thr, sizeof *t->athr)) < 0)
+    if ((rc = grow_array((void **)&t->athr, &t->cap_athr, t->n_thr, sizeof *t->athr)) < 0)
         return rc;
     for (i = 0; i < t->n_thr; i++) {
         struct py_async_thread *a = &t->athr[i];
@@ -144,8 +144,8 @@ int py_async_deliver(struct py_target *t, const struct py_sample_opts *o, py_thr
 
     if (!t->async)
         return 0;
-    if ((rc = py_grow((void **)&t->a_ids, &t->cap_a, t->n_raw + 1, sizeof *t->a_ids)) < 0 ||
-        (rc = py_grow((void **)&t->a_addrs, &t->cap_b, t->n_raw + 1, sizeof *t->a_addrs)) < 0)
+    if ((rc = grow_array((void **)&t->a_ids, &t->cap_a, t->n_raw + 1, sizeof *t->a_ids)) < 0 ||
+        (rc = grow_array((void **)&t->a_addrs, &t->cap_b, t->n_raw + 1, sizeof *t->a_addrs)) < 0)
         return rc;
     for (i = 0; i < t->n_thr; i++) {
         const struct py_thr *th = &t->thr[i];

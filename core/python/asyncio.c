@@ -135,7 +135,7 @@ int py_async_add_task(struct py_async *a, uint64_t addr, const uint8_t *block, i
     if (!is_task)
         return 0;
     if ((rc = hash_reserve(a, a->n_tasks + 1)) < 0 ||
-        (rc = py_grow((void **)&a->tasks, &a->cap_tasks, a->n_tasks + 1, sizeof *a->tasks)) < 0)
+        (rc = grow_array((void **)&a->tasks, &a->cap_tasks, a->n_tasks + 1, sizeof *a->tasks)) < 0)
         return rc;
     t = &a->tasks[a->n_tasks];
     memset(t, 0, sizeof *t);
@@ -276,8 +276,8 @@ int py_async_running(struct py_async *a, struct py_async_thread *th, size_t n)
 
     if (n == 0)
         return 0;
-    if ((rc = py_grow((void **)&a->running, &a->cap_running, 2 * n, sizeof *a->running)) < 0 ||
-        (rc = py_grow((void **)&a->spans, &a->cap_spans, 2 * n, sizeof *a->spans)) < 0)
+    if ((rc = grow_array((void **)&a->running, &a->cap_running, 2 * n, sizeof *a->running)) < 0 ||
+        (rc = grow_array((void **)&a->spans, &a->cap_spans, 2 * n, sizeof *a->spans)) < 0)
         return rc;
     for (i = 0; i < n; i++) {
         a->spans[2 * i] = (struct mem_span){ th[i].tstate + a->L.ts_running_loop, &a->running[2 * i], 8 };

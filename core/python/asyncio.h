@@ -26,7 +26,7 @@
 
 #include "../intern/intern.h"
 #include "../mem/reader.h"
-#include "grow.h"
+#include "../common/grow.h"
 #include "layout.h"
 
 #define PY_ASYNC_MAX_TASKS (1u << 17)        /* tasks read in one sample */

@@ -71,9 +71,9 @@ static int read_spans(struct py_async *a, struct mem_span *spans, size_t n)
 
 static int reserve_scratch(struct py_async *a, size_t spans, size_t bytes)
 {
-    int rc = py_grow((void **)&a->spans, &a->cap_spans, spans ? spans : 1, sizeof *a->spans);
+    int rc = grow_array((void **)&a->spans, &a->cap_spans, spans ? spans : 1, sizeof *a->spans);
     if (rc == 0)
-        rc = py_grow((void **)&a->bbuf, &a->cap_bbuf, bytes ? bytes : 1, 1);
+        rc = grow_array((void **)&a->bbuf, &a->cap_bbuf, bytes ? bytes : 1, 1);
     return rc;
 }
 
@@ -232,7 +232,7 @@ static int chain_step(struct py_async *a, size_t depth, size_t *open)
             a->cnt.too_many++;
             return diag_set(ERR_CORRUPT, "more than %u coroutine frames in one sample", PY_ASYNC_MAX_FRAMES);
         }
-        if ((rc = py_grow((void **)&a->ents, &a->cap_ents, a->n_ents + 1, sizeof *a->ents)) < 0)
+        if ((rc = grow_array((void **)&a->ents, &a->cap_ents, a->n_ents + 1, sizeof *a->ents)) < 0)
             return rc;
         a->ents[a->n_ents] = (struct py_async_ent){ coro, u64_at(fp, L->fr_executable) & ~L->tag_mask,
                                                     u64_at(fp, L->fr_instr), NO_ENT };
@@ -327,7 +327,7 @@ int py_async_collect_all(struct py_async *a, struct py_async_thread *th, size_t 
     if (rc == 0)
         rc = read_names(a);
     if (rc == 0)
-        rc = py_grow((void **)&a->bt, &a->cap_bt, a->n_tasks ? a->n_tasks : 1, sizeof *a->bt);
+        rc = grow_array((void **)&a->bt, &a->cap_bt, a->n_tasks ? a->n_tasks : 1, sizeof *a->bt);
     if (rc == 0) {
         a->n_ents = 0;
         for (i = 0; i < a->n_tasks; i++)
@@ -339,10 +339,10 @@ int py_async_collect_all(struct py_async *a, struct py_async_thread *th, size_t 
         rc = finish_tasks(a);
     /* The addresses read this time are next sample's read-ahead. */
     if (rc == 0)
-        rc = py_grow((void **)&a->prev_addrs, &a->cap_prev_addrs, a->n_tasks ? a->n_tasks : 1,
+        rc = grow_array((void **)&a->prev_addrs, &a->cap_prev_addrs, a->n_tasks ? a->n_tasks : 1,
                            sizeof *a->prev_addrs);
     if (rc == 0)
-        rc = py_grow((void **)&a->prev, &a->cap_prev, n_next ? n_next : 1, sizeof *a->prev);
+        rc = grow_array((void **)&a->prev, &a->cap_prev, n_next ? n_next : 1, sizeof *a->prev);
     if (rc == 0) {
         for (i = 0; i < a->n_tasks; i++)
             a->prev_addrs[i] = a->tasks[i].addr;

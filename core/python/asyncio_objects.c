@@ -46,7 +46,7 @@ void py_async_memo_prefetch(struct py_async *a)
     memcpy(a->ahead, a->next, a->n_next * sizeof *a->next);
     a->n_next = a->next_bytes = 0;
     if (a->n_ahead == 0 || (!a->ahead_buf && !(a->ahead_buf = malloc(PY_ASYNC_MEMO_BYTES))) ||
-        py_grow((void **)&a->spans, &a->cap_spans, a->n_ahead, sizeof *a->spans) < 0)
+        grow_array((void **)&a->spans, &a->cap_spans, a->n_ahead, sizeof *a->spans) < 0)
         return;
     for (i = 0; i < a->n_ahead; i++)
         a->spans[i] = (struct mem_span){ a->ahead[i].addr, a->ahead_buf + a->ahead[i].off, a->ahead[i].len };
@@ -195,7 +195,7 @@ int py_async_push_frame(struct py_async *a, uint32_t id)
         a->cnt.too_many++;
         return diag_set(ERR_CORRUPT, "more than %u coroutine frames in one sample", PY_ASYNC_MAX_FRAMES);
     }
-    rc = py_grow((void **)&a->frames, &a->cap_frames, a->n_frames + 1, sizeof *a->frames);
+    rc = grow_array((void **)&a->frames, &a->cap_frames, a->n_frames + 1, sizeof *a->frames);
     if (rc == 0)
         a->frames[a->n_frames++] = id;
     return rc;
@@ -291,7 +291,7 @@ static int push_link(struct py_async *a, uint64_t addr)
         a->cnt.too_many++;
         return diag_set(ERR_CORRUPT, "more than %u awaiter links in one sample", PY_ASYNC_MAX_LINKS);
     }
-    rc = py_grow((void **)&a->links, &a->cap_links, a->n_links + 1, sizeof *a->links);
+    rc = grow_array((void **)&a->links, &a->cap_links, a->n_links + 1, sizeof *a->links);
     if (rc == 0)
         a->links[a->n_links++] = addr;
     return rc;
@@ -319,7 +319,7 @@ int py_async_read_awaiters(struct py_async *a, uint64_t ab, int is_set)
     if (mask >= PY_ASYNC_MAX_SET_SLOTS || ((mask + 1) & mask) != 0 || used > mask + 1 || py_async_bad_ptr(table))
         return diag_set(ERR_CORRUPT, "awaiter set 0x%llx with mask %llu and %llu entries",
                         (unsigned long long)ab, (unsigned long long)mask, (unsigned long long)used);
-    rc = py_grow((void **)&a->table, &a->cap_table, (size_t)(mask + 1) * 16, 1);
+    rc = grow_array((void **)&a->table, &a->cap_table, (size_t)(mask + 1) * 16, 1);
     if (rc == 0)
         rc = mem_read(a->r, table, a->table, (size_t)(mask + 1) * 16);
     for (i = 0; rc == 0 && i <= mask && found < used; i++) {

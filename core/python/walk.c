@@ -25,7 +25,7 @@
 
 #include "../common/err.h"
 #include "../intern/intern.h"
-#include "grow.h"
+#include "../common/grow.h"
 #include "py_internal.h"
 
 #define VISITED_SIZE PY_VISITED_SIZE
@@ -57,7 +57,7 @@ static int copy_reserve(struct py_copy *c, size_t n)
 
 int py_spans_reserve(struct py_target *t, size_t n)
 {
-    return py_grow((void **)&t->spans, &t->cap_spans, n, sizeof *t->spans);
+    return grow_array((void **)&t->spans, &t->cap_spans, n, sizeof *t->spans);
 }
 
 /* Room for n thread records, their state copies and chunk copies. */
@@ -69,17 +69,17 @@ static int ensure_threads(struct py_target *t, size_t n)
 
     if (n <= old)
         return 0;
-    rc = py_grow((void **)&t->thr, &t->cap_thr, n, sizeof *t->thr);
+    rc = grow_array((void **)&t->thr, &t->cap_thr, n, sizeof *t->thr);
     if (rc < 0)
         return rc;
     b = realloc(t->ts_bufs, t->cap_thr * (t->ts_hi - t->ts_lo));
     if (!b)
         return ERR_NOMEM;
     t->ts_bufs = b;
-    rc = py_grow((void **)&t->copies, &cap_copies, t->cap_thr + PY_MAX_CHUNKS, sizeof *t->copies);
+    rc = grow_array((void **)&t->copies, &cap_copies, t->cap_thr + PY_MAX_CHUNKS, sizeof *t->copies);
     t->cap_copies = cap_copies;
     if (rc == 0)
-        rc = py_grow((void **)&t->spec, &old, t->cap_thr, sizeof *t->spec);
+        rc = grow_array((void **)&t->spec, &old, t->cap_thr, sizeof *t->spec);
     return rc;
 }
 
@@ -232,7 +232,7 @@ static int read_ahead(struct py_target *t)
 
     if (t->n_spec_interps == 0)
         return 1;
-    rc = py_grow((void **)&t->spans, &t->cap_spans,
+    rc = grow_array((void **)&t->spans, &t->cap_spans,
               1 + 5 * t->n_spec_interps + 4 * t->n_spec + 2 * t->n_spec_codes + t->n_blobs, sizeof *t->spans);
     if (rc < 0)
         return rc;
@@ -418,7 +418,7 @@ static const uint8_t *in_copy(const struct py_copy *c, uint64_t frame, size_t ne
 
 static int push_raw(struct py_target *t, const struct py_raw *f)
 {
-    int rc = py_grow((void **)&t->raw, &t->cap_raw, t->n_raw + 1, sizeof *t->raw);
+    int rc = grow_array((void **)&t->raw, &t->cap_raw, t->n_raw + 1, sizeof *t->raw);
     if (rc < 0)
         return rc;
     t->raw[t->n_raw++] = *f;

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/err.h"
+#include "err.h"
 
-int py_grow(void **p, size_t *cap, size_t need, size_t elem)
+int grow_array(void **p, size_t *cap, size_t need, size_t elem)
 {
     size_t n = *cap ? *cap : 16;
     void *q;
